@@ -1,0 +1,46 @@
+/* verbs.h: virtctl's noun/verb tables and the state every verb shares. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+typedef struct Context {
+        sd_bus *bus;
+        bool json;
+        bool legend;
+        bool ask_password;
+} Context;
+
+typedef int (*VerbFn)(int argc, char *argv[], Context *ctx);
+
+typedef struct Verb {
+        const char *name;
+        unsigned min_args; /* arguments after the verb */
+        unsigned max_args; /* VERB_ANY for no limit */
+        VerbFn fn;
+        const char *synopsis;    /* arguments, for --help; translatable */
+        const char *description; /* one line; translatable */
+} Verb;
+
+#define VERB_ANY ((unsigned) -1)
+
+typedef struct Noun {
+        const char *name;
+        const char *alias; /* e.g. "netns" for "namespace"; may be NULL */
+        const Verb *verbs; /* NULL-name terminated; a noun with a single nameless verb is a top-level verb */
+} Noun;
+
+extern const Noun virtctl_nouns[];
+
+/* Connects to the system bus (honouring DBUS_SYSTEM_BUS_ADDRESS) on first use. */
+int context_bus(Context *ctx, sd_bus **ret);
+/* Prints the D-Bus error's message (never a bare errno) and returns -errno. */
+int log_bus_error(const char *what, const sd_bus_error *error, int r);
+/* Prepares a method call on the Manager object, with interactive authorization as the user asked. */
+int manager_new_call(Context *ctx, const char *member, sd_bus_message **ret);
+int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_message **ret_reply);
+
+/* Verbs, one file per noun. */
+int verb_host(int argc, char *argv[], Context *ctx);
+int verb_status(int argc, char *argv[], Context *ctx);
+int verb_reload(int argc, char *argv[], Context *ctx);

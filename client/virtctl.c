@@ -1,0 +1,189 @@
+/* virtctl.c: virtd's command-line client: options, noun/verb dispatch, help. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "macro.h"
+#include "verbs.h"
+#include "virtd-bus.h"
+
+#ifndef VIRTD_VERSION
+#define VIRTD_VERSION "0"
+#endif
+
+static const Verb top_verbs_host[] = {
+        { "host", 0, 0, verb_host, "", N_("Check whether this host can virtualize (like virt-host-validate)") },
+        {}
+};
+static const Verb top_verbs_status[] = {
+        { "status", 0, 0, verb_status, "", N_("Show the daemon's version, features and host summary") },
+        {}
+};
+static const Verb top_verbs_reload[] = {
+        { "reload", 0, 0, verb_reload, "", N_("Make virtd re-read its configuration") },
+        {}
+};
+
+const Noun virtctl_nouns[] = {
+        { "host", NULL, top_verbs_host },
+        { "status", NULL, top_verbs_status },
+        { "reload", NULL, top_verbs_reload },
+        {}
+};
+
+static bool noun_is_top_level(const Noun *n) {
+        return streq(n->verbs[0].name, n->name) && !n->verbs[1].name;
+}
+
+static void print_verb(const Noun *n, const Verb *v) {
+        char left[128];
+
+        if (noun_is_top_level(n))
+                snprintf(left, sizeof(left), "%s %s", v->name, _(v->synopsis));
+        else
+                snprintf(left, sizeof(left), "%s %s %s", n->name, v->name, _(v->synopsis));
+        printf("  %-36s %s\n", left, _(v->description));
+}
+
+static void help(const Noun *only_noun, const Verb *only_verb) {
+        if (only_noun && only_verb) {
+                printf(_("Usage: virtctl [OPTIONS...] "));
+                print_verb(only_noun, only_verb);
+                return;
+        }
+        printf(_("virtctl [OPTIONS...] COMMAND ...\n\n"
+                 "Control virtd: namespaces, cgroups and VLANs on this host.\n\n"
+                 "Commands:\n"));
+        for (const Noun *n = virtctl_nouns; n->name; n++) {
+                if (only_noun && n != only_noun)
+                        continue;
+                for (const Verb *v = n->verbs; v->name; v++)
+                        print_verb(n, v);
+        }
+        printf(_("\nOptions:\n"
+                 "  -h --help              Show this help\n"
+                 "     --version           Show package version\n"
+                 "     --json              Print machine-readable JSON\n"
+                 "     --no-legend         Do not print column headers and hints\n"
+                 "     --no-ask-password   Do not ask for a password when authorization needs one\n"));
+}
+
+typedef struct Arguments {
+        bool help;
+        Context ctx;
+} Arguments;
+
+static int parse_argv(int argc, char *argv[], Arguments *a) {
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NO_LEGEND, ARG_NO_ASK_PASSWORD };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        a->help = true;
+                        break;
+                case ARG_VERSION:
+                        printf("virtctl %s\n", VIRTD_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        a->ctx.json = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        a->ctx.legend = false;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        a->ctx.ask_password = false;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+static const Noun *find_noun(const char *name) {
+        for (const Noun *n = virtctl_nouns; n->name; n++)
+                if (streq(n->name, name) || streq_ptr(n->alias, name))
+                        return n;
+        return NULL;
+}
+
+static const Verb *find_verb(const Noun *n, const char *name) {
+        for (const Verb *v = n->verbs; v->name; v++)
+                if (streq(v->name, name))
+                        return v;
+        return NULL;
+}
+
+static int dispatch(int argc, char *argv[], Arguments *a) {
+        const Noun *noun;
+        const Verb *verb;
+
+        if (argc < 1) {
+                if (a->help) {
+                        help(NULL, NULL);
+                        return 0;
+                }
+                fprintf(stderr, _("virtctl: no command given; see 'virtctl --help'.\n"));
+                return -EINVAL;
+        }
+        noun = find_noun(argv[0]);
+        if (!noun) {
+                fprintf(stderr, _("virtctl: unknown command '%s'; see 'virtctl --help'.\n"), argv[0]);
+                return -EINVAL;
+        }
+        if (noun_is_top_level(noun)) {
+                verb = &noun->verbs[0];
+                argc -= 1, argv += 1;
+        } else {
+                if (argc < 2) {
+                        if (a->help) {
+                                help(noun, NULL);
+                                return 0;
+                        }
+                        fprintf(stderr, _("virtctl: '%s' needs a verb; see 'virtctl %s --help'.\n"), noun->name, noun->name);
+                        return -EINVAL;
+                }
+                verb = find_verb(noun, argv[1]);
+                if (!verb) {
+                        fprintf(stderr, _("virtctl: unknown verb '%s %s'; see 'virtctl %s --help'.\n"), noun->name, argv[1],
+                                noun->name);
+                        return -EINVAL;
+                }
+                argc -= 2, argv += 2;
+        }
+        if (a->help) {
+                help(noun, verb);
+                return 0;
+        }
+        if ((unsigned) argc < verb->min_args || (verb->max_args != VERB_ANY && (unsigned) argc > verb->max_args)) {
+                fprintf(stderr, _("virtctl: wrong number of arguments. Usage: "));
+                fflush(stderr);
+                print_verb(noun, verb);
+                return -EINVAL;
+        }
+        return verb->fn(argc, argv, &a->ctx);
+}
+
+int main(int argc, char *argv[]) {
+        Arguments a = { .ctx = { .legend = true, .ask_password = true } };
+        int r;
+
+        i18n_init();
+        (void) virtd_bus_error_map_register();
+
+        r = parse_argv(argc, argv, &a);
+        if (r > 0)
+                r = dispatch(argc - optind, argv + optind, &a);
+        sd_bus_flush_close_unref(a.ctx.bus);
+        return r < 0 ? EXIT_FAILURE : r > 0 ? r : EXIT_SUCCESS;
+}

@@ -1,0 +1,219 @@
+/* manager.c: the daemon's lifecycle: event loop, signals, bus name, readiness, reload. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager-dbus.h"
+#include "manager.h"
+#include "netlink.h"
+#include "strv.h"
+#include "virtd-bus.h"
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int manager_new(const ManagerOptions *o, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        assert(o);
+        assert(ret);
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->config_dir = strdup(o->config_dir);
+        m->state_dir = strdup(o->state_dir);
+        m->host_root = strdup(strempty(o->host_root));
+        if (!m->config_dir || !m->state_dir || !m->host_root)
+                return -ENOMEM;
+
+        r = mkdir_p(m->state_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create state directory %s: %m", m->state_dir);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate event loop: %m");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        host_report_free(m->host);
+        free(m->config_dir);
+        free(m->state_dir);
+        free(m->host_root);
+        free(m);
+        return NULL;
+}
+
+static int manager_collect_host_report(Manager *m) {
+        HostSources sources = { .root = m->host_root };
+        HostReport *report = NULL;
+        int r;
+
+        r = netlink_probe_features(&sources.net);
+        if (r < 0)
+                log_warning_errno(r, "Cannot probe kernel network features, reporting them as unknown: %m");
+        r = host_report_collect(&sources, &report);
+        if (r < 0)
+                return log_error_errno(r, "Failed to collect the host report: %m");
+        host_report_free(m->host);
+        m->host = report;
+        return 0;
+}
+
+int manager_reload(Manager *m) {
+        int r;
+
+        assert(m);
+        log_info("Reloading configuration from %s.", m->config_dir);
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
+
+        r = manager_collect_host_report(m);
+        m->reload_count++;
+        if (r >= 0 && m->bus)
+                r = manager_dbus_emit_host_changed(m);
+
+        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
+        return r;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(m->event, 0);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) manager_reload(userdata);
+        return 0;
+}
+
+static int manager_install_signals(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
+                return r;
+        return 0;
+}
+
+static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e) {
+                log_error("Failed to acquire bus name %s: %s", VIRTD_BUS_NAME, e->message);
+                return sd_event_exit(m->event, -EEXIST);
+        }
+        m->ready = true;
+        log_info("Serving %s.", VIRTD_BUS_NAME);
+        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        assert(m);
+
+        r = manager_install_signals(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to install signal handlers: %m");
+        r = manager_collect_host_report(m);
+        if (r < 0)
+                return r;
+
+        /* sd_bus_open_system() honours DBUS_SYSTEM_BUS_ADDRESS, which is how tests redirect us. */
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = manager_dbus_register(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register bus objects: %m");
+        r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to request bus name %s: %m", VIRTD_BUS_NAME);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        assert(m);
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+static int features_add(char ***l, bool have, const char *name) {
+        return have ? strv_extend(l, name) : 0;
+}
+
+int manager_features(Manager *m, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        const HostReport *h = m->host;
+        int r;
+
+        assert(m);
+        if (!(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if ((r = strv_extend(&l, "host-report")) < 0 || (r = strv_extend(&l, "polkit")) < 0)
+                return r;
+        if (h) {
+                bool v1 = h->cgroup_mode == CGROUP_MODE_LEGACY || h->cgroup_mode == CGROUP_MODE_HYBRID;
+                bool v2 = h->cgroup_mode == CGROUP_MODE_UNIFIED || h->cgroup_mode == CGROUP_MODE_HYBRID;
+
+                if ((r = features_add(&l, v1, "cgroup-v1")) < 0 || (r = features_add(&l, v2, "cgroup-v2")) < 0 ||
+                    (r = features_add(&l, strv_contains(h->namespaces, "net"), "netns")) < 0 ||
+                    (r = features_add(&l, h->net.veth == TRISTATE_YES, "veth")) < 0 ||
+                    (r = features_add(&l, h->net.bridge == TRISTATE_YES, "bridge")) < 0 ||
+                    (r = features_add(&l, h->net.bridge_vlan_filtering == TRISTATE_YES, "bridge-vlan-filtering")) < 0 ||
+                    (r = features_add(&l, h->net.vlan_8021q == TRISTATE_YES, "vlan-8021q")) < 0 ||
+                    (r = features_add(&l, h->net.vlan_8021ad == TRISTATE_YES, "vlan-8021ad")) < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}

@@ -1,0 +1,40 @@
+/* manager.h: the daemon's top-level state: event loop, bus connection, directories, host facts. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "host-report.h"
+
+typedef struct ManagerOptions {
+        const char *config_dir;
+        const char *state_dir;
+        const char *host_root; /* "" normally; tests may point the host report at a fake tree */
+} ManagerOptions;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        char *config_dir;
+        char *state_dir;
+        char *host_root;
+        HostReport *host;
+        unsigned reload_count;
+        bool ready;
+} Manager;
+
+int manager_new(const ManagerOptions *options, Manager **ret);
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+
+/* Connects to the system bus, serves the objects, requests the name; READY=1 follows the name. */
+int manager_start(Manager *m);
+/* Re-reads configuration and re-probes the host: the code behind Reload(), SIGHUP and systemctl reload. */
+int manager_reload(Manager *m);
+int manager_run(Manager *m);
+
+/* The build's and the kernel's capabilities, as reported by the Features property. */
+int manager_features(Manager *m, char ***ret);

@@ -1,0 +1,146 @@
+/* polkit.c: asynchronous CheckAuthorization calls; root is always allowed. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "macro.h"
+#include "polkit.h"
+
+#define POLKIT_CHECK_FLAG_ALLOW_INTERACTION 1u
+
+typedef struct AuthRequest {
+        sd_bus_message *call;
+        char *action;
+        AuthorizedFn fn;
+        void *userdata;
+} AuthRequest;
+
+static void auth_request_free(void *p) {
+        AuthRequest *req = p;
+
+        if (!req)
+                return;
+        sd_bus_message_unref(req->call);
+        free(req->action);
+        free(req);
+}
+
+static int reply_refused(AuthRequest *req, const sd_bus_error *polkit_error, bool challenge) {
+        if (polkit_error && sd_bus_error_is_set(polkit_error))
+                return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
+                                                  "Not authorized to %s: polkit is not available (%s); only root may do this.",
+                                                  req->action, polkit_error->message ?: polkit_error->name);
+        if (challenge)
+                return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                                  "Authentication is required for %s; retry allowing interactive authorization.",
+                                                  req->action);
+        return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
+                                          "Not authorized to perform %s (polkit denied it).", req->action);
+}
+
+static int check_authorization_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error _unused_) {
+        AuthRequest *req = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int authorized = 0, challenge = 0, r;
+
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                log_warning("polkit check for %s failed: %s", req->action, sd_bus_message_get_error(reply)->message);
+                r = reply_refused(req, sd_bus_message_get_error(reply), false);
+                goto finish;
+        }
+        r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+        if (r < 0) {
+                r = sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
+                                               "Not authorized to perform %s: malformed polkit reply.", req->action);
+                goto finish;
+        }
+        if (!authorized) {
+                r = reply_refused(req, NULL, challenge);
+                goto finish;
+        }
+
+        r = req->fn(req->call, req->userdata, &error);
+        if (r < 0)
+                r = sd_bus_reply_method_errno(req->call, r, &error);
+
+finish:
+        if (r < 0)
+                log_debug_errno(r, "Failed to reply after authorization: %m");
+        return 0;
+}
+
+static int sender_uid(sd_bus_message *m, uid_t *ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        int r;
+
+        /* Ask the bus driver, which took the uid from the socket: nothing the caller can forge. */
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_UID, &creds);
+        if (r < 0)
+                return r;
+        return sd_bus_creds_get_uid(creds, ret);
+}
+
+static int polkit_call(sd_bus_message *m, AuthRequest *req, bool interactive) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        sd_bus_slot *slot = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
+                                  sd_bus_message_get_sender(m), req->action, 0,
+                                  interactive ? POLKIT_CHECK_FLAG_ALLOW_INTERACTION : 0u, "");
+        if (r < 0)
+                return r;
+
+        /* An interactive check waits for a human typing a password; give it the time polkit agents use. */
+        r = sd_bus_call_async(bus, &slot, call, check_authorization_done, req, interactive ? 300 * 1000000ULL : 0);
+        if (r < 0)
+                return r;
+        /* From here the bus owns the slot, and with it req: freed after the reply, on timeout or at exit. */
+        sd_bus_slot_set_destroy_callback(slot, auth_request_free);
+        sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
+int polkit_authorize(sd_bus_message *m, const char *action, bool interactive, AuthorizedFn fn, void *userdata,
+                     sd_bus_error *error) {
+        AuthRequest *req;
+        uid_t uid;
+        int r;
+
+        assert(m);
+        assert(action);
+        assert(fn);
+
+        r = sender_uid(m, &uid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Cannot determine the caller's identity for %s.", action);
+        if (uid == 0)
+                return fn(m, userdata, error);
+
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        *req = (AuthRequest) { .call = sd_bus_message_ref(m), .action = strdup(action), .fn = fn, .userdata = userdata };
+        if (!req->action) {
+                auth_request_free(req);
+                return -ENOMEM;
+        }
+
+        interactive = interactive || sd_bus_message_get_allow_interactive_authorization(m) > 0;
+        r = polkit_call(m, req, interactive);
+        if (r < 0) {
+                auth_request_free(req);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Not authorized to perform %s: cannot ask polkit (%s).", action, strerror(-r));
+        }
+        return 1;
+}

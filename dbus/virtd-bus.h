@@ -1,0 +1,47 @@
+/* virtd-bus.h: the single source of virtd's bus name, object paths, interface, error and action names. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#define VIRTD_BUS_NAME "org.virtd.Virtd1"
+#define VIRTD_OBJECT_ROOT "/org/virtd/Virtd1"
+#define VIRTD_OBJECT_GROUP_PREFIX VIRTD_OBJECT_ROOT "/group"
+#define VIRTD_OBJECT_NAMESPACE_PREFIX VIRTD_OBJECT_ROOT "/namespace"
+#define VIRTD_OBJECT_LINK_PREFIX VIRTD_OBJECT_ROOT "/link"
+
+#define VIRTD_INTERFACE_MANAGER VIRTD_BUS_NAME ".Manager"
+#define VIRTD_INTERFACE_GROUP VIRTD_BUS_NAME ".Group"
+#define VIRTD_INTERFACE_NAMESPACE VIRTD_BUS_NAME ".Namespace"
+#define VIRTD_INTERFACE_LINK VIRTD_BUS_NAME ".Link"
+#define VIRTD_INTERFACE_VLAN VIRTD_BUS_NAME ".Vlan"
+
+#define VIRTD_ERROR_PREFIX VIRTD_BUS_NAME ".Error."
+#define VIRTD_ERROR_INVALID_ARGUMENT VIRTD_ERROR_PREFIX "InvalidArgument"
+#define VIRTD_ERROR_NOT_FOUND VIRTD_ERROR_PREFIX "NotFound"
+#define VIRTD_ERROR_EXISTS VIRTD_ERROR_PREFIX "Exists"
+#define VIRTD_ERROR_NOT_SUPPORTED VIRTD_ERROR_PREFIX "NotSupported"
+#define VIRTD_ERROR_BUSY VIRTD_ERROR_PREFIX "Busy"
+#define VIRTD_ERROR_NOT_EMPTY VIRTD_ERROR_PREFIX "NotEmpty"
+#define VIRTD_ERROR_NO_SPACE VIRTD_ERROR_PREFIX "NoSpace"
+#define VIRTD_ERROR_PARSE VIRTD_ERROR_PREFIX "ParseError"
+#define VIRTD_ERROR_PERMISSION_DENIED VIRTD_ERROR_PREFIX "PermissionDenied"
+#define VIRTD_ERROR_KERNEL VIRTD_ERROR_PREFIX "KernelError"
+
+/* polkit action ids; the shipped org.virtd.Virtd1.policy declares each of them. */
+#define VIRTD_ACTION_RELOAD "org.virtd.Virtd1.reload"
+#define VIRTD_ACTION_MANAGE_GROUPS "org.virtd.Virtd1.manage-groups"
+#define VIRTD_ACTION_MANAGE_NAMESPACES "org.virtd.Virtd1.manage-namespaces"
+#define VIRTD_ACTION_MANAGE_LINKS "org.virtd.Virtd1.manage-links"
+#define VIRTD_ACTION_MANAGE_CONFIG "org.virtd.Virtd1.manage-config"
+
+/* Flags argument ("t flags") taken by mutating methods. */
+enum {
+        VIRTD_FLAG_INTERACTIVE = 1ULL << 0, /* allow polkit to ask the caller for a password */
+        VIRTD_FLAG_RUNTIME = 1ULL << 1,     /* change the live state only, do not save it */
+};
+
+/* Maps the names above to errno values, so errors round-trip between daemon and client. */
+extern const sd_bus_error_map virtd_error_map[];
+
+/* Registers virtd_error_map with sd-bus; call once per process before using the bus. */
+int virtd_bus_error_map_register(void);
