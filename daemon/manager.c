@@ -138,9 +138,15 @@ static int manager_install_signals(Manager *m) {
 static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
+        uint32_t result = 0;
 
         if (e) {
                 log_error("Failed to acquire bus name %s: %s", VIRTD_BUS_NAME, e->message);
+                return sd_event_exit(m->event, -EACCES);
+        }
+        /* 1 = primary owner, 4 = already owner; 2 (queued) cannot happen as we do not queue, 3 = taken. */
+        if (sd_bus_message_read(reply, "u", &result) < 0 || (result != 1 && result != 4)) {
+                log_error("Failed to acquire bus name %s: another process owns it.", VIRTD_BUS_NAME);
                 return sd_event_exit(m->event, -EEXIST);
         }
         m->ready = true;
@@ -181,9 +187,8 @@ int manager_run(Manager *m) {
         int r;
 
         assert(m);
+        /* Returns the code passed to sd_event_exit(): negative when start-up failed after the loop began. */
         r = sd_event_loop(m->event);
-        if (r < 0)
-                return log_error_errno(r, "Event loop failed: %m");
         return r;
 }
 

@@ -28,7 +28,7 @@ static void auth_request_free(void *p) {
 static int reply_refused(AuthRequest *req, const sd_bus_error *polkit_error, bool challenge) {
         if (polkit_error && sd_bus_error_is_set(polkit_error))
                 return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
-                                                  "Not authorized to %s: polkit is not available (%s); only root may do this.",
+                                                  "Not authorized to perform %s: polkit is not available (%s); only root may do this.",
                                                   req->action, polkit_error->message ?: polkit_error->name);
         if (challenge)
                 return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
@@ -75,11 +75,12 @@ static int sender_uid(sd_bus_message *m, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         int r;
 
-        /* Ask the bus driver, which took the uid from the socket: nothing the caller can forge. */
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_UID, &creds);
+        /* Ask the bus driver, which took the uid from the socket (SO_PEERCRED): nothing the caller can forge.
+         * dbus-daemon reports it as the effective uid. */
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
         if (r < 0)
                 return r;
-        return sd_bus_creds_get_uid(creds, ret);
+        return sd_bus_creds_get_euid(creds, ret);
 }
 
 static int polkit_call(sd_bus_message *m, AuthRequest *req, bool interactive) {
