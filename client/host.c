@@ -197,7 +197,7 @@ int verb_status(int argc, char *argv[], Context *ctx) {
         printf("%16s: %s\n", _("Version"), s.version);
         printf("%16s: %s\n", _("Features"), features);
         printf("%16s: %s %s\n", _("CPU"), s.cpu_vendor, *s.hw_virt ? s.hw_virt : _("(no VT-x/AMD-V)"));
-        printf("%16s: %s\n", _("/dev/kvm"), s.kvm);
+        printf("%16s: %s\n", "/dev/kvm", s.kvm);
         printf("%16s: %s\n", _("IOMMU"), s.iommu);
         printf("%16s: %s\n", _("Hypervisor"), s.hypervisor);
         printf("%16s: %s\n", _("Cgroup mode"), s.cgroup_mode);

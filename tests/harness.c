@@ -134,41 +134,16 @@ static GPid spawn_async(const char * const *argv, int *ret_stdout_fd) {
 static void write_bus_config(TestEnv *e) {
         g_autofree char *path = g_build_filename(e->dir, "bus.conf", NULL);
         g_autofree char *policy = g_canonicalize_filename(TEST_SOURCE_PATH("dbus/org.virtd.Virtd1.conf"), NULL);
-        g_autofree char *conf = g_strdup_printf(
-                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                "<busconfig>\n"
-                "  <type>system</type>\n"
-                "  <listen>unix:path=%s/system_bus_socket</listen>\n"
-                "  <auth>EXTERNAL</auth>\n"
-                "  <!-- The default-deny policy of Debian's system.conf. -->\n"
-                "  <policy context=\"default\">\n"
-                "    <allow user=\"*\"/>\n"
-                "    <deny own=\"*\"/>\n"
-                "    <deny send_type=\"method_call\"/>\n"
-                "    <allow send_type=\"signal\"/>\n"
-                "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-                "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-                "    <allow receive_type=\"method_call\"/>\n"
-                "    <allow receive_type=\"method_return\"/>\n"
-                "    <allow receive_type=\"error\"/>\n"
-                "    <allow receive_type=\"signal\"/>\n"
-                "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
-                "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
-                "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
-                "  </policy>\n"
-                "  <!-- Only for the polkitd mock; the real polkit ships its own file. -->\n"
-                "  <policy user=\"root\">\n"
-                "    <allow own=\"org.freedesktop.PolicyKit1\"/>\n"
-                "    <allow send_destination=\"org.freedesktop.PolicyKit1\"/>\n"
-                "  </policy>\n"
-                "  <!-- The policy file virtd ships, unchanged. -->\n"
-                "  <include>%s</include>\n"
-                "</busconfig>\n",
-                e->dir, policy);
+        g_autofree char *template = NULL;
+        g_autoptr(GString) conf = NULL;
         g_autoptr(GError) error = NULL;
 
-        if (!g_file_set_contents(path, conf, -1, &error))
+        if (!g_file_get_contents(TEST_SOURCE_PATH("tests/data/system-bus.conf.in"), &template, NULL, &error))
+                g_error("cannot read the bus configuration template: %s", error->message);
+        conf = g_string_new(template);
+        g_string_replace(conf, "@DIR@", e->dir, 0);
+        g_string_replace(conf, "@POLICY@", policy, 0);
+        if (!g_file_set_contents(path, conf->str, -1, &error))
                 g_error("cannot write %s: %s", path, error->message);
 }
 
