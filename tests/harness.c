@@ -121,11 +121,18 @@ static void child_setup(gpointer data) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* With ret_stdout_fd NULL the child's stdout goes to stderr: TAP on our stdout must stay clean. */
+static void child_setup_stdout_to_stderr(gpointer data) {
+        child_setup(data);
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+}
+
 static GPid spawn_async(const char * const *argv, int *ret_stdout_fd) {
         g_autoptr(GError) error = NULL;
         GPid pid;
 
-        if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, child_setup, NULL, &pid,
+        if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+                                      ret_stdout_fd ? child_setup : child_setup_stdout_to_stderr, NULL, &pid,
                                       NULL, ret_stdout_fd, NULL, &error))
                 g_error("cannot start %s: %s", argv[0], error->message);
         return pid;

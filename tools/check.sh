@@ -1,0 +1,40 @@
+#!/bin/bash
+# check.sh: installs what is missing, builds, and runs every test: the unit and integration suites on this
+# kernel, the real-kernel lane under qemu (tests/vm), and the whole suite again under ASan+UBSan.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+"$top/tools/deps.sh"
+
+setup() {
+        local dir=$1
+        shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson configure "$dir" "$@" >/dev/null
+        else
+                meson setup "$dir" "$@" >/dev/null
+        fi
+        ninja -C "$dir"
+}
+
+status=0
+setup build --werror
+meson test -C build --print-errorlogs || status=1
+
+# The sanitizer build runs the same unit and integration tests; the qemu lane ran above already.
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dvm_tests=disabled --werror
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs || status=1
+
+/usr/bin/python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+count = {"OK": 0, "FAIL": 0, "SKIP": 0}
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        key = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
+        count[key] += 1
+print(f"check: {count['OK']} passed, {count['FAIL']} failed, {count['SKIP']} skipped")
+PY
+exit $status
