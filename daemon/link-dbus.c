@@ -104,7 +104,11 @@ static int property_get_link(sd_bus *bus, const char *path, const char *interfac
         if (streq(property, "Mac"))
                 return sd_bus_message_append(reply, "s", i.mac);
         if (streq(property, "Peer")) {
-                _cleanup_free_ char *p = link_peer_path(ns, &i);
+                _cleanup_free_ char *p = NULL;
+                /* Asked of the kernel, not the cache: the first end of a pair is announced before its peer
+                 * exists, and no later notification fills in IFLA_LINK. */
+                if (netlink_link_get(ns->net_fd, NULL, i.ifindex, &i) >= 0)
+                        p = link_peer_path(ns, &i);
                 return sd_bus_message_append(reply, "o", p ? p : "/");
         }
         return -EINVAL;
