@@ -454,10 +454,9 @@ int namespaces_start(Manager *m, const char *netns_dir) {
                 return -ENOMEM;
         /* The pid helpers are orphaned when their parent exits; become their reaper. */
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
-        if ((r = mkdir_parents_and(t->netns_dir)) < 0 || (r = make_mount(t->netns_dir, MS_SHARED)) < 0)
-                return log_error_errno(r, "Failed to prepare the netns directory %s: %m", t->netns_dir);
-        if ((r = mkdir_parents_and(t->ns_dir)) < 0 || (r = make_mount(t->ns_dir, MS_PRIVATE)) < 0)
-                return log_error_errno(r, "Failed to prepare the namespace directory %s: %m", t->ns_dir);
+        /* Only the directories now; their mounts are made on first use, as "ip netns add" does. */
+        if ((r = mkdir_parents_and(t->netns_dir)) < 0 || (r = mkdir_parents_and(t->ns_dir)) < 0)
+                return log_error_errno(r, "Failed to create %s or %s: %m", t->netns_dir, t->ns_dir);
         load_dir(m, t->netns_dir);
         load_dir(m, t->ns_dir);
 
@@ -469,9 +468,36 @@ int namespaces_start(Manager *m, const char *netns_dir) {
         return sd_event_add_io(m->event, &t->inotify_source, t->inotify_fd, EPOLLIN, on_inotify, m);
 }
 
+/* The netns directory becomes a shared mount, so that namespaces bound there are seen in every mount
+ * namespace; the state directory's ns/ a private one, which binding mnt namespaces requires. */
+static int namespaces_prepare_mounts(NamespaceTable *t) {
+        int r;
+
+        if (t->mounts_ready)
+                return 0;
+        r = make_mount(t->netns_dir, MS_SHARED);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make %s a shared mount: %m", t->netns_dir);
+        r = make_mount(t->ns_dir, MS_PRIVATE);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make %s a private mount: %m", t->ns_dir);
+        t->mounts_ready = true;
+        return 0;
+}
+
+/* Drops the private bind of <state-dir>/ns when no namespace has a kind bound below it any more. */
+static void namespaces_release_mounts(NamespaceTable *t) {
+        for (Namespace *ns = t->list; ns; ns = ns->next)
+                if (ns->kinds & ~NAMESPACE_KIND_BIT(NAMESPACE_NET))
+                        return;
+        if (t->mounts_ready)
+                (void) umount2(t->ns_dir, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
 void namespaces_free(NamespaceTable *t) {
         if (!t)
                 return;
+        namespaces_release_mounts(t);
         while (t->list) {
                 Namespace *ns = t->list;
                 t->list = ns->next;
@@ -700,6 +726,9 @@ int namespace_create(Manager *m, const NamespaceSpec *spec, Namespace **ret) {
         Namespace *ns = NULL;
 
         assert(m && spec && ret);
+        r = namespaces_prepare_mounts(m->namespaces);
+        if (r < 0)
+                return r;
         if (pipe2(down, O_CLOEXEC) < 0)
                 return -errno;
         if (pipe2(up, O_CLOEXEC) < 0) {

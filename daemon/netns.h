@@ -32,6 +32,7 @@ typedef struct NamespaceTable {
         sd_event_source *inotify_source;
         sd_event_source *rescan_timer;
         unsigned rescan_retries;
+        bool mounts_ready;       /* the directories' mounts are made on first use */
 } NamespaceTable;
 
 /* Options of a new namespace. */

@@ -76,9 +76,11 @@ static void ns_test_start(NsTest *t, bool real_netns) {
 
 /* Stops everything and checks that nothing is left: no namespace of ours, no host link changed. */
 static void ns_test_stop(NsTest *t) {
-        g_autofree char *after = NULL;
+        g_autofree char *after = NULL, *dir = g_strdup(t->e.dir);
 
         test_env_stop(&t->e);
+        /* The harness could remove the run's directory only if no bind mount was left inside. */
+        g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
         after = host_link_names();
         g_assert_cmpstr(after, ==, t->host_links_before);
         for (guint i = 0; t->real_netns && i < t->names->len; i++) {
