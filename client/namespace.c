@@ -261,22 +261,31 @@ int verb_namespace_delete(int argc, char *argv[], Context *ctx) {
         return call_and_reply(ctx, call, _("cannot delete the namespace"), NULL);
 }
 
-/* Joins each namespace the daemon handed over, in its order (user first, mnt last). Returns whether the
- * command must be forked: pid and time namespaces only take effect for children. */
-static int join_all(sd_bus_message *reply, const char *name, bool *ret_fork) {
+/* Whether the namespaces include pid or time, which take effect only for children of the joining process. */
+static int needs_fork(sd_bus_message *reply, bool *ret) {
         const char *kind;
         int fd, r;
 
-        *ret_fork = false;
+        *ret = false;
         r = sd_bus_message_enter_container(reply, 'a', "(sh)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(sh)", &kind, &fd)) > 0) {
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sh)", &kind, &fd)) > 0)
+                *ret = *ret || streq(kind, "pid") || streq(kind, "time");
+        if (r >= 0)
+                r = sd_bus_message_rewind(reply, true);
+        return r < 0 ? log_bus_error(_("malformed namespace list"), NULL, r) : 0;
+}
+
+/* Joins each namespace the daemon handed over, in its order (user first, mnt last). */
+static int join_all(sd_bus_message *reply, const char *name) {
+        const char *kind;
+        int fd, r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "(sh)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sh)", &kind, &fd)) > 0)
                 if (setns(fd, 0) < 0) {
                         fprintf(stderr, _("virtctl: cannot join the %s namespace of %s: %s\n"), kind, name, strerror(errno));
                         return -errno;
                 }
-                if (streq(kind, "pid") || streq(kind, "time"))
-                        *ret_fork = true;
-        }
         if (r < 0)
                 return log_bus_error(_("malformed namespace list"), NULL, r);
         return 0;
@@ -288,12 +297,36 @@ _noreturn_ static void exec_command(char **cmd) {
         _exit(127);
 }
 
+static int wait_status(pid_t pid) {
+        int status;
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* For pid and time a child joins, then forks the command, which is the first process inside that sees them;
+ * virtctl itself stays outside and passes the command's exit status on. */
+_noreturn_ static void join_and_fork(sd_bus_message *reply, const char *name, char **cmd) {
+        pid_t pid;
+
+        if (join_all(reply, name) < 0)
+                _exit(EXIT_FAILURE);
+        pid = fork();
+        if (pid < 0)
+                _exit(EXIT_FAILURE);
+        if (pid == 0)
+                exec_command(cmd);
+        _exit(wait_status(pid) & 0xff);
+}
+
 int verb_namespace_exec(int argc, char *argv[], Context *ctx) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         char **cmd = argv + 1;
-        bool need_fork;
-        int status, r;
+        bool fork_needed;
         pid_t pid;
+        int r;
 
         if (*cmd && streq(*cmd, "--"))
                 cmd++;
@@ -306,19 +339,21 @@ int verb_namespace_exec(int argc, char *argv[], Context *ctx) {
                 r = sd_bus_message_append(call, "st", argv[0], (uint64_t) 0);
         if (r < 0 || (r = call_and_reply(ctx, call, _("cannot enter the namespace"), &reply)) < 0)
                 return r;
-        r = join_all(reply, argv[0], &need_fork);
+        r = needs_fork(reply, &fork_needed);
         if (r < 0)
                 return r;
         fflush(NULL);
-        if (!need_fork)
+        if (!fork_needed) {
+                /* The plain case: this very process moves into the namespaces and becomes the command. */
+                r = join_all(reply, argv[0]);
+                if (r < 0)
+                        return r;
                 exec_command(cmd);
+        }
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                exec_command(cmd);
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                join_and_fork(reply, argv[0], cmd);
+        return wait_status(pid);
 }

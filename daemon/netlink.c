@@ -465,8 +465,17 @@ struct NetlinkWatch {
         void *userdata;
 };
 
+/* The kernel also announces links with family AF_INET6 (IPv6 per-link state); libnl caches those as separate
+ * objects without kind or addresses. The link itself is the AF_UNSPEC object. */
+static bool is_link_object(struct nl_object *obj) {
+        return rtnl_link_get_family((struct rtnl_link *) obj) == AF_UNSPEC;
+}
+
 static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *data) {
         NetlinkWatch *w = data;
+
+        if (!is_link_object(obj))
+                return;
         NetlinkEvent ev = action == NL_ACT_NEW ? NETLINK_EVENT_NEW : action == NL_ACT_DEL ? NETLINK_EVENT_DEL : NETLINK_EVENT_CHANGE;
 
         if (w->cb.link)
@@ -547,26 +556,39 @@ NetlinkWatch *netlink_watch_free(NetlinkWatch *w) {
         return NULL;
 }
 
+typedef struct LinkQuery {
+        int ifindex;
+        const char *name;
+        LinkInfo *ret;
+        bool found;
+} LinkQuery;
+
+static void match_link(struct nl_object *obj, void *arg) {
+        struct rtnl_link *link = (struct rtnl_link *) obj;
+        LinkQuery *q = arg;
+
+        if (q->found || !is_link_object(obj))
+                return;
+        if (q->name ? !streq_ptr(rtnl_link_get_name(link), q->name) : rtnl_link_get_ifindex(link) != q->ifindex)
+                return;
+        link_info_fill(link, q->ret);
+        q->found = true;
+}
+
 int netlink_watch_get_link(NetlinkWatch *w, int ifindex, LinkInfo *ret) {
-        _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+        LinkQuery q = { .ifindex = ifindex, .ret = ret };
 
         assert(w && ret);
-        link = rtnl_link_get(w->links, ifindex);
-        if (!link)
-                return -ENODEV;
-        link_info_fill(link, ret);
-        return 0;
+        nl_cache_foreach(w->links, match_link, &q);
+        return q.found ? 0 : -ENODEV;
 }
 
 int netlink_watch_find_link(NetlinkWatch *w, const char *name, LinkInfo *ret) {
-        _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+        LinkQuery q = { .name = name, .ret = ret };
 
         assert(w && name && ret);
-        link = rtnl_link_get_by_name(w->links, name);
-        if (!link)
-                return -ENODEV;
-        link_info_fill(link, ret);
-        return 0;
+        nl_cache_foreach(w->links, match_link, &q);
+        return q.found ? 0 : -ENODEV;
 }
 
 typedef struct IndexList {
@@ -579,7 +601,7 @@ static void collect_ifindex(struct nl_object *obj, void *arg) {
         IndexList *l = arg;
         int *grown;
 
-        if (l->error < 0)
+        if (l->error < 0 || !is_link_object(obj))
                 return;
         grown = realloc(l->items, (l->n + 1) * sizeof(int));
         if (!grown) {

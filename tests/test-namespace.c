@@ -204,6 +204,15 @@ static void test_seed_example(void) {
         virtctl_ok(&t, NULL, "namespace", "exec", a, "--", "ping", "-c1", "-W2", "10.201.0.2", NULL);
         g_assert_cmpint(test_virtctl(&t.e, NULL, NULL, "namespace", "exec", a, "--", "ping", "-c1", "-W1", "10.201.0.9", NULL), !=, 0);
 
+        /* Each link once, as the kernel's link (not as its IPv6 per-link announcements), with its kind. */
+        g_clear_pointer(&json, g_free);
+        virtctl_ok(&t, &json, "--json", "link", "list", a, NULL);
+        g_autofree char *entry = g_strdup_printf("\"name\":\"%s\",\"ifindex\":", v1);
+        g_assert_nonnull(strstr(json, entry));
+        g_assert_null(strstr(strstr(json, entry) + 1, entry));
+        g_assert_null(strstr(json, "\"kind\":\"device\""));
+        g_assert_nonnull(strstr(json, "\"kind\":\"veth\""));
+
         virtctl_ok(&t, NULL, "link", "delete", v0, "in", b, NULL);
         g_clear_pointer(&ipout, g_free);
         g_assert_cmpint(in_netns(&t, a, &ipout, "ip -o link"), ==, 0);
