@@ -44,3 +44,14 @@ int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_
 int verb_host(int argc, char *argv[], Context *ctx);
 int verb_status(int argc, char *argv[], Context *ctx);
 int verb_reload(int argc, char *argv[], Context *ctx);
+int verb_namespace_list(int argc, char *argv[], Context *ctx);
+int verb_namespace_show(int argc, char *argv[], Context *ctx);
+int verb_namespace_add(int argc, char *argv[], Context *ctx);
+int verb_namespace_delete(int argc, char *argv[], Context *ctx);
+int verb_namespace_exec(int argc, char *argv[], Context *ctx);
+int verb_link_list(int argc, char *argv[], Context *ctx);
+int verb_link_add(int argc, char *argv[], Context *ctx);
+int verb_link_set(int argc, char *argv[], Context *ctx);
+int verb_link_delete(int argc, char *argv[], Context *ctx);
+int verb_address_add(int argc, char *argv[], Context *ctx);
+int verb_address_delete(int argc, char *argv[], Context *ctx);

@@ -26,10 +26,39 @@ static const Verb top_verbs_reload[] = {
         {}
 };
 
+static const Verb namespace_verbs[] = {
+        { "list", 0, 0, verb_namespace_list, "", N_("List named namespaces") },
+        { "show", 1, 1, verb_namespace_show, N_("NAME"), N_("Show a namespace's kinds, hostname, processes and links") },
+        { "add", 1, 9, verb_namespace_add, N_("NAME [kinds KIND,...|all] [hostname NAME] [uidmap IN:OUT:COUNT,...] [gidmap IN:OUT:COUNT,...]"),
+          N_("Create a named namespace (default kind: net)") },
+        { "delete", 1, 2, verb_namespace_delete, N_("NAME [force]"), N_("Delete a namespace; force even while processes are inside") },
+        { "exec", 2, VERB_ANY, verb_namespace_exec, N_("NAME -- COMMAND [ARG...]"), N_("Run a command inside all kinds of a namespace") },
+        {}
+};
+static const Verb link_verbs[] = {
+        { "list", 0, 1, verb_link_list, N_("[NAMESPACE]"), N_("List the links in managed namespaces") },
+        { "add", 4, VERB_ANY, verb_link_add,
+          N_("NAME [netns NS] [address MAC] [mtu N] type veth peer [name] PEER [netns NS] [address MAC]"),
+          N_("Create a veth pair, each end in a namespace or the host") },
+        { "set", 2, VERB_ANY, verb_link_set, N_("NAME [in NS] [up|down] [mtu N] [address MAC] [name NEW] [netns NS|host]"),
+          N_("Change a link; all changes or none") },
+        { "delete", 1, 3, verb_link_delete, N_("NAME [in NS]"), N_("Delete a link") },
+        {}
+};
+static const Verb address_verbs[] = {
+        { "add", 3, VERB_ANY, verb_address_add, N_("ADDRESS/PREFIX... dev NAME [in NS]"), N_("Add IPv4/IPv6 addresses to a link") },
+        { "delete", 3, VERB_ANY, verb_address_delete, N_("ADDRESS/PREFIX... dev NAME [in NS]"),
+          N_("Remove addresses from a link") },
+        {}
+};
+
 const Noun virtctl_nouns[] = {
         { "host", NULL, top_verbs_host },
         { "status", NULL, top_verbs_status },
         { "reload", NULL, top_verbs_reload },
+        { "namespace", "netns", namespace_verbs },
+        { "link", NULL, link_verbs },
+        { "address", NULL, address_verbs },
         {}
 };
 

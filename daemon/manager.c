@@ -10,6 +10,8 @@
 #include "macro.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "namespace-dbus.h"
+#include "link-dbus.h"
 #include "netlink.h"
 #include "strv.h"
 #include "virtd-bus.h"
@@ -45,7 +47,8 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->config_dir = strdup(o->config_dir);
         m->state_dir = strdup(o->state_dir);
         m->host_root = strdup(strempty(o->host_root));
-        if (!m->config_dir || !m->state_dir || !m->host_root)
+        m->netns_dir = strdup(o->netns_dir ? o->netns_dir : "/run/netns");
+        if (!m->config_dir || !m->state_dir || !m->host_root || !m->netns_dir)
                 return -ENOMEM;
 
         r = mkdir_p(m->state_dir, 0755);
@@ -63,12 +66,14 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        namespaces_free(m->namespaces);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         host_report_free(m->host);
         free(m->config_dir);
         free(m->state_dir);
         free(m->host_root);
+        free(m->netns_dir);
         free(m);
         return NULL;
 }
@@ -174,7 +179,14 @@ int manager_start(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = namespaces_start(m, m->netns_dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up named namespaces: %m");
         r = manager_dbus_register(m);
+        if (r >= 0)
+                r = namespace_dbus_register(m);
+        if (r >= 0)
+                r = link_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register bus objects: %m");
         r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);

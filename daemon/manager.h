@@ -6,11 +6,13 @@
 #include <systemd/sd-event.h>
 
 #include "host-report.h"
+#include "netns.h"
 
 typedef struct ManagerOptions {
         const char *config_dir;
         const char *state_dir;
         const char *host_root; /* "" normally; tests may point the host report at a fake tree */
+        const char *netns_dir; /* named network namespaces, as iproute2's /run/netns */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -20,6 +22,8 @@ typedef struct Manager {
         char *state_dir;
         char *host_root;
         HostReport *host;
+        char *netns_dir;
+        NamespaceTable *namespaces;
         unsigned reload_count;
         bool ready;
 } Manager;

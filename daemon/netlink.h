@@ -1,7 +1,13 @@
 /* netlink.h: virtd's only door to libnl-route-3; no libnl type leaves netlink.c. */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
 #include "host-report.h"
+#include "netns-names.h"
 
 /* Converts a libnl -NLE_* code to a negative errno. */
 int netlink_error_to_errno(int nle);
@@ -9,3 +15,96 @@ int netlink_error_to_errno(int nle);
 /* Probes veth, bridge, bridge VLAN filtering and 802.1Q/802.1ad by creating them in a throw-away
  * network namespace (a forked child), so the host's own link list is never touched. */
 int netlink_probe_features(NetFeatures *ret);
+
+/* The kernel's own words for a refused request (its extended ack message); "" when it gave none. */
+typedef struct NetlinkReason {
+        char text[256];
+} NetlinkReason;
+
+/* A link as the kernel reports it. */
+typedef struct LinkInfo {
+        int ifindex;
+        char name[16];
+        char kind[32];         /* "veth", "loopback", … */
+        bool up;               /* administratively up (IFF_UP) */
+        bool lower_up;         /* carrier (IFF_LOWER_UP) */
+        char operstate[24];    /* RFC 2863 state, lower case */
+        uint32_t mtu;
+        char mac[24];          /* "aa:bb:cc:dd:ee:ff" or "" */
+        int peer_ifindex;      /* IFLA_LINK: a veth's peer; 0 when none */
+        int peer_netnsid;      /* the peer's namespace as this namespace numbers it; -1: same namespace */
+} LinkInfo;
+
+/* One end of a veth pair to create. netns_fd -1 means the daemon's own namespace; mtu 0 and mac NULL keep
+ * the kernel's defaults. */
+typedef struct VethEnd {
+        const char *name;
+        int netns_fd;
+        uint32_t mtu;
+        const uint8_t *mac;
+} VethEnd;
+
+/* Attribute changes for netlink_link_change(); NULL/0/-1 leave an attribute alone. */
+typedef struct LinkChange {
+        const char *name;
+        uint32_t mtu;
+        const uint8_t *mac;
+        int up; /* 1 up, 0 down, -1 unchanged */
+} LinkChange;
+
+/**
+ * netlink_veth_add() - create a veth pair with each end directly in its namespace.
+ * @a: the first end
+ * @b: its peer
+ * @reason: filled with the kernel's message when it refuses
+ *
+ * One RTM_NEWLINK carries both ends, so the kernel creates both or neither. Returns 0 or a negative errno.
+ */
+int netlink_veth_add(const VethEnd *a, const VethEnd *b, NetlinkReason *reason);
+/* Changes name, MTU, MAC and up/down of link ifindex in the namespace of netns_fd (-1: the daemon's). */
+int netlink_link_change(int netns_fd, int ifindex, const LinkChange *c, NetlinkReason *reason);
+/* Moves link ifindex from netns_fd's namespace into target_fd's. */
+int netlink_link_move(int netns_fd, int ifindex, int target_fd, NetlinkReason *reason);
+int netlink_link_delete(int netns_fd, int ifindex, NetlinkReason *reason);
+/* Adds (add=true) or removes an IPv4/IPv6 address with prefix on link ifindex. */
+int netlink_address(int netns_fd, int ifindex, const IpPrefix *p, bool add, NetlinkReason *reason);
+/* Asks the kernel for one link by name (when name is non-NULL) or ifindex; -ENODEV when there is none. */
+int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret);
+/* The id under which the namespace of netns_fd knows the namespace of target_fd; -ENOENT when none is assigned. */
+int netlink_get_nsid(int netns_fd, int target_fd);
+
+/* Watching one network namespace through a libnl cache manager driven by sd-event. */
+typedef struct NetlinkWatch NetlinkWatch;
+
+typedef enum NetlinkEvent {
+        NETLINK_EVENT_NEW,
+        NETLINK_EVENT_CHANGE,
+        NETLINK_EVENT_DEL,
+} NetlinkEvent;
+
+typedef struct NetlinkWatchCallbacks {
+        void (*link)(NetlinkEvent event, int ifindex, void *userdata);
+        void (*address)(int ifindex, void *userdata); /* an address of ifindex appeared or vanished */
+} NetlinkWatchCallbacks;
+
+/**
+ * netlink_watch_new() - keep link and address caches of a namespace and report changes.
+ * @event: the loop whose I/O source reads the kernel's notifications
+ * @netns_fd: the namespace (its sockets are created inside it and stay bound to it)
+ * @cb: what to call on changes; called from the event loop, after the cache changed
+ * @userdata: passed to the callbacks
+ * @ret: the watch
+ *
+ * Returns 0 or a negative errno.
+ */
+int netlink_watch_new(sd_event *event, int netns_fd, const NetlinkWatchCallbacks *cb, void *userdata,
+                      NetlinkWatch **ret);
+NetlinkWatch *netlink_watch_free(NetlinkWatch *w);
+/* Reads pending notifications now; after a request the kernel has queued them before its ack. */
+int netlink_watch_process(NetlinkWatch *w);
+int netlink_watch_get_link(NetlinkWatch *w, int ifindex, LinkInfo *ret);
+int netlink_watch_find_link(NetlinkWatch *w, const char *name, LinkInfo *ret);
+/* All ifindexes in the cache, ascending. */
+int netlink_watch_list_links(NetlinkWatch *w, int **ret, size_t *ret_n);
+/* "ADDRESS/PREFIXLEN" strings of ifindex, in cache order. */
+int netlink_watch_get_addresses(NetlinkWatch *w, int ifindex, char ***ret);

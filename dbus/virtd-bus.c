@@ -1,6 +1,10 @@
 /* virtd-bus.c: the D-Bus error name <-> errno map, shared by daemon and client. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "macro.h"
 #include "virtd-bus.h"
 
 const sd_bus_error_map virtd_error_map[] = {
@@ -21,4 +25,23 @@ const sd_bus_error_map virtd_error_map[] = {
 
 int virtd_bus_error_map_register(void) {
         return sd_bus_error_add_map(virtd_error_map);
+}
+
+int virtd_bus_error_set_errnof(sd_bus_error *e, int error, const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+        int r;
+
+        error = abs(error);
+        va_start(ap, format);
+        r = vasprintf(&message, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        for (const sd_bus_error_map *m = virtd_error_map; m->name; m++)
+                if (m->code == error) {
+                        sd_bus_error_set(e, m->name, message);
+                        return -error;
+                }
+        return sd_bus_error_set_errnof(e, error, "%s", message);
 }

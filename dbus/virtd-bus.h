@@ -45,3 +45,7 @@ extern const sd_bus_error_map virtd_error_map[];
 
 /* Registers virtd_error_map with sd-bus; call once per process before using the bus. */
 int virtd_bus_error_map_register(void);
+
+/* Like sd_bus_error_set_errnof(), but names the error from virtd_error_map first (sd-bus's built-in map would
+ * turn EINVAL into org.freedesktop.DBus.Error.InvalidArgs). Returns -abs(error). */
+int virtd_bus_error_set_errnof(sd_bus_error *e, int error, const char *format, ...) _sd_printf_(3, 4);
