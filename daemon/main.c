@@ -26,6 +26,8 @@ static void help(void) {
                "     --version           Show package version\n"
                "     --config-dir=DIR    Read configuration from DIR (default: %s)\n"
                "     --state-dir=DIR     Keep runtime state in DIR (default: %s)\n"
+               "     --cgroup-base=PATH  Manage cgroups under PATH in every hierarchy (default: /virtd,\n"
+               "                         or the service's delegated cgroup on a systemd cgroup v2 host)\n"
                "     --log-level=LEVEL   Log up to LEVEL: err, warning, notice, info, debug (default: info)\n",
                VIRTD_BUS_NAME, VIRTD_CONFIG_DIR, VIRTD_STATE_DIR);
 }
@@ -49,17 +51,19 @@ typedef struct Arguments {
         const char *config_dir;
         const char *state_dir;
         const char *host_root;
+        const char *cgroup_base;
 } Arguments;
 
 /* Returns 1 to go on, 0 to exit successfully, negative on bad usage. */
 static int parse_argv(int argc, char *argv[], Arguments *args) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_HOST_ROOT };
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_HOST_ROOT, ARG_CGROUP_BASE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "cgroup-base", required_argument, NULL, ARG_CGROUP_BASE },
                 /* Undocumented: lets tests point the host report at a fake /proc and /sys. */
                 { "host-root", required_argument, NULL, ARG_HOST_ROOT },
                 {}
@@ -80,6 +84,9 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
                 case ARG_STATE_DIR:
                         args->state_dir = optarg;
                         break;
+                case ARG_CGROUP_BASE:
+                        args->cgroup_base = optarg;
+                        break;
                 case ARG_HOST_ROOT:
                         args->host_root = optarg;
                         break;
@@ -99,7 +106,7 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
-        Arguments args = { VIRTD_CONFIG_DIR, VIRTD_STATE_DIR, "" };
+        Arguments args = { VIRTD_CONFIG_DIR, VIRTD_STATE_DIR, "", "" };
         int r;
 
         log_set_prefix(!isatty(STDERR_FILENO));
@@ -111,7 +118,8 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to register error map: %m"), EXIT_FAILURE;
 
-        ManagerOptions options = { .config_dir = args.config_dir, .state_dir = args.state_dir, .host_root = args.host_root };
+        ManagerOptions options = { .config_dir = args.config_dir, .state_dir = args.state_dir, .host_root = args.host_root,
+                                  .cgroup_base = args.cgroup_base };
         r = manager_new(&options, &m);
         if (r < 0)
                 return EXIT_FAILURE;

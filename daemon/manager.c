@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "group-dbus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager-dbus.h"
@@ -45,7 +46,8 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->config_dir = strdup(o->config_dir);
         m->state_dir = strdup(o->state_dir);
         m->host_root = strdup(strempty(o->host_root));
-        if (!m->config_dir || !m->state_dir || !m->host_root)
+        m->cgroup_base = strdup(strempty(o->cgroup_base));
+        if (!m->config_dir || !m->state_dir || !m->host_root || !m->cgroup_base)
                 return -ENOMEM;
 
         r = mkdir_p(m->state_dir, 0755);
@@ -63,12 +65,14 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        group_registry_free(m->groups);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         host_report_free(m->host);
         free(m->config_dir);
         free(m->state_dir);
         free(m->host_root);
+        free(m->cgroup_base);
         free(m);
         return NULL;
 }
@@ -97,6 +101,11 @@ int manager_reload(Manager *m) {
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
 
         r = manager_collect_host_report(m);
+        if (m->groups) {
+                int k = group_registry_reload(m->groups);
+                if (k < 0)
+                        log_warning_errno(k, "Cannot re-scan the cgroup hierarchies: %m");
+        }
         m->reload_count++;
         if (r >= 0 && m->bus)
                 r = manager_dbus_emit_host_changed(m);
@@ -177,6 +186,11 @@ int manager_start(Manager *m) {
         r = manager_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register bus objects: %m");
+        r = group_registry_new(m, m->cgroup_base, &m->groups);
+        if (r >= 0)
+                r = group_dbus_register(m->groups);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up cgroup management: %m");
         r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request bus name %s: %m", VIRTD_BUS_NAME);

@@ -11,6 +11,7 @@ typedef struct ManagerOptions {
         const char *config_dir;
         const char *state_dir;
         const char *host_root; /* "" normally; tests may point the host report at a fake tree */
+        const char *cgroup_base; /* "" for the default */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -20,6 +21,8 @@ typedef struct Manager {
         char *state_dir;
         char *host_root;
         HostReport *host;
+        char *cgroup_base;
+        struct GroupRegistry *groups;
         unsigned reload_count;
         bool ready;
 } Manager;
