@@ -44,3 +44,14 @@ int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_
 int verb_host(int argc, char *argv[], Context *ctx);
 int verb_status(int argc, char *argv[], Context *ctx);
 int verb_reload(int argc, char *argv[], Context *ctx);
+int verb_group_create(int argc, char *argv[], Context *ctx);
+int verb_group_delete(int argc, char *argv[], Context *ctx);
+int verb_group_set(int argc, char *argv[], Context *ctx);
+int verb_group_get(int argc, char *argv[], Context *ctx);
+int verb_group_list(int argc, char *argv[], Context *ctx);
+int verb_group_controllers(int argc, char *argv[], Context *ctx);
+int verb_group_classify(int argc, char *argv[], Context *ctx);
+int verb_group_exec(int argc, char *argv[], Context *ctx);
+int verb_group_snapshot(int argc, char *argv[], Context *ctx);
+int verb_group_tree(int argc, char *argv[], Context *ctx);
+int verb_group_top(int argc, char *argv[], Context *ctx);
