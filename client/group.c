@@ -195,7 +195,7 @@ int verb_group_create(int argc, char *argv[], Context *ctx) {
                 r = sd_bus_message_read_strv(reply, &inherited);
         if (r < 0)
                 return log_bus_error(_("malformed reply"), NULL, r);
-        for (char **i = inherited; *i; i++)
+        for (char **i = inherited; i && *i; i++)
                 printf(_("%s inherited from the parent group.\n"), *i);
         return 0;
 }

@@ -184,7 +184,8 @@ int cgroup_backend_list_controllers(CgroupController **ret, size_t *ret_n) {
                 r = controllers_append(&l, &n, info.name, (unsigned) info.hierarchy);
                 code = cgroup_get_all_controller_next(&handle, &info);
         }
-        cgroup_get_all_controller_end(&handle);
+        if (handle)
+                cgroup_get_all_controller_end(&handle);
         if (r >= 0 && code != ECGEOF)
                 r = ecg_to_errno(code);
         if (r < 0) {
@@ -333,6 +334,13 @@ int cgroup_backend_set(const char *controller, const char *path, const char *nam
         return 0;
 }
 
+/* libcgroup 2.0.2's cgroup_read_value_end() calls fclose(NULL) when _begin() could not open the file,
+ * although its documentation asks for _end() after a failed _begin(). */
+static void read_value_end(void **handle) {
+        if (*handle)
+                cgroup_read_value_end(handle);
+}
+
 int cgroup_backend_get(const char *controller, const char *path, const char *name, char **ret_value) {
         char buffer[4096];
         void *handle = NULL;
@@ -346,7 +354,7 @@ int cgroup_backend_get(const char *controller, const char *path, const char *nam
                 char *grown = realloc(out, len + n + 1);
 
                 if (!grown) {
-                        cgroup_read_value_end(&handle);
+                        read_value_end(&handle);
                         free(out);
                         return -ENOMEM;
                 }
@@ -355,7 +363,7 @@ int cgroup_backend_get(const char *controller, const char *path, const char *nam
                 len += n;
                 code = cgroup_read_value_next(&handle, buffer, sizeof(buffer));
         }
-        cgroup_read_value_end(&handle);
+        read_value_end(&handle);
         if (code != ECGEOF) {
                 free(out);
                 return ecg_to_errno(code);
@@ -485,7 +493,8 @@ int cgroup_backend_walk(const char *controller, const char *base, char ***ret) {
                 }
                 code = cgroup_walk_tree_next(0, &handle, &info, level);
         }
-        cgroup_walk_tree_end(&handle);
+        if (handle)
+                cgroup_walk_tree_end(&handle);
         if (r < 0)
                 return r;
         if (code != ECGEOF)

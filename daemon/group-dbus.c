@@ -17,7 +17,7 @@
 /* Group changes are always runtime-only (nothing is saved yet), so VIRTD_FLAG_RUNTIME changes nothing. */
 static int check_flags(uint64_t flags, sd_bus_error *error) {
         if (flags & ~KNOWN_FLAGS)
-                return sd_bus_error_set_errnof(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
+                return virtd_bus_error_setf(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
                                                flags & ~KNOWN_FLAGS, KNOWN_FLAGS);
         return 0;
 }
@@ -79,10 +79,10 @@ static int read_perm(sd_bus_message *m, CgroupPerm *ret, sd_bus_error *error) {
                         if (streq(key, keys[i].key))
                                 break;
                 if (i == ELEMENTSOF(keys))
-                        return sd_bus_error_set_errnof(error, EINVAL, "Unknown permission '%s' (known: task-uid, task-gid, "
+                        return virtd_bus_error_setf(error, EINVAL, "Unknown permission '%s' (known: task-uid, task-gid, "
                                                        "task-fperm, admin-uid, admin-gid, admin-dperm, admin-fperm).", key);
                 if (strstr(key, "perm") && value > 0777)
-                        return sd_bus_error_set_errnof(error, EINVAL, "Permission %s=%o is not a file mode (valid: 0–0777).",
+                        return virtd_bus_error_setf(error, EINVAL, "Permission %s=%o is not a file mode (valid: 0–0777).",
                                                        key, value);
                 *(uint32_t *) ((char *) &p + keys[i].offset) = value;
         }
@@ -275,7 +275,7 @@ static int move_caller_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
         if (r >= 0)
                 r = sd_bus_creds_get_pid(creds, &pid);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Cannot determine the caller's process: %s.", strerror(-r));
+                return virtd_bus_error_setf(error, -r, "Cannot determine the caller's process: %s.", strerror(-r));
         r = group_move(userdata, &a.spec, &pid, 1, a.sticky, error);
         if (r < 0)
                 return r;
@@ -339,7 +339,7 @@ static int method_ListGroups(sd_bus_message *m, void *userdata, sd_bus_error *er
 
         r = group_registry_sync(reg);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Cannot list the groups under %s: %s.", reg->base, strerror(-r));
+                return virtd_bus_error_setf(error, -r, "Cannot list the groups under %s: %s.", reg->base, strerror(-r));
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(saso)");
@@ -369,7 +369,7 @@ static int method_ListControllers(sd_bus_message *m, void *userdata, sd_bus_erro
 
         r = cgroup_backend_list_controllers(&c, &n);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Cannot list cgroup controllers: %s.", strerror(-r));
+                return virtd_bus_error_setf(error, -r, "Cannot list cgroup controllers: %s.", strerror(-r));
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(suus)");
@@ -391,12 +391,12 @@ static int method_SnapshotGroups(sd_bus_message *m, void *userdata, sd_bus_error
         r = sd_bus_message_read_strv(m, &controllers);
         if (r < 0)
                 return r;
-        for (char **c = controllers; *c; c++)
+        for (char **c = controllers; c && *c; c++)
                 if (group_controller_validate(*c) < 0)
-                        return sd_bus_error_set_errnof(error, EINVAL, "Unknown controller '%s'.", *c);
+                        return virtd_bus_error_setf(error, EINVAL, "Unknown controller '%s'.", *c);
         r = group_snapshot(userdata, controllers, &text);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Cannot take a snapshot: %s.", strerror(-r));
+                return virtd_bus_error_setf(error, -r, "Cannot take a snapshot: %s.", strerror(-r));
         return sd_bus_reply_method_return(m, "s", text);
 }
 

@@ -6,8 +6,9 @@
  * So on v1 virtd holds a pidfd for every task it has seen in a group: when one exits, the group's
  * tasks are read again (new children get pidfds of their own) and an empty list is reported. Tasks
  * that enter an empty group behind virtd's back are noticed the next time the group is read (its
- * Processes, Populated or a method touching it). OOM kills on v1 come from the memory controller's
- * eventfd interface (cgroup.event_control + memory.oom_control). */
+ * Processes, Populated or a method touching it). OOM kills on v1 are read from memory.oom_control when
+ * a watched task exits, and when the memory controller's eventfd (cgroup.event_control +
+ * memory.oom_control) fires, which current kernels do only for groups with the OOM killer disabled. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -90,10 +91,19 @@ size_t pid_watch_count(const PidWatch *list) {
         return n;
 }
 
+static void oom_update(Group *g, const char *file, const char *key);
+static int group_file(Group *g, const char *controller, const char *file, char **ret);
+
 static void on_task_exit(PidWatch *w) {
+        _cleanup_free_ char *oom = NULL;
         Group *g = w->owner;
 
         pid_watch_remove(&g->tasks, w);
+        /* Kernels since 4.19 notify the v1 OOM eventfd only when the OOM killer is disabled for the group
+         * (the task then waits); a kill by the OOM killer shows as a task exit plus a higher oom_kill. */
+        if (strv_contains(g->controllers, "memory") && cgroup_backend_version("memory") == 1 &&
+            group_file(g, "memory", "memory.oom_control", &oom) >= 0)
+                oom_update(g, oom, "oom_kill");
         (void) group_update_populated(g);
 }
 

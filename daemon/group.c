@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "strv.h"
+#include "virtd-bus.h"
 
 static Group *group_free(Group *g) {
         if (!g)
@@ -305,7 +306,7 @@ int group_parse_spec(const char *s, GroupSpec *ret, sd_bus_error *error) {
 
         k = group_spec_parse(s, ret, &reason);
         if (k == -EINVAL)
-                return sd_bus_error_set_errnof(error, EINVAL, "Group '%s' %s.", s, reason);
+                return virtd_bus_error_setf(error, EINVAL, "Group '%s' %s.", s, reason);
         return k;
 }
 
@@ -319,10 +320,10 @@ static int resolve_controllers(GroupRegistry *r, const GroupSpec *spec, bool mus
         if (!l)
                 return -ENOMEM;
         if (must_exist && !g)
-                return sd_bus_error_set_errnof(error, ENOENT, "Group %s does not exist under %s.", spec->path, r->base);
+                return virtd_bus_error_setf(error, ENOENT, "Group %s does not exist under %s.", spec->path, r->base);
         if (!spec->controllers) {
                 if (!g)
-                        return sd_bus_error_set_errnof(error, EINVAL, "Group '%s' names no controllers (use CONTROLLERS:PATH).",
+                        return virtd_bus_error_setf(error, EINVAL, "Group '%s' names no controllers (use CONTROLLERS:PATH).",
                                                        spec->path);
                 *ret = TAKE_PTR(l);
                 for (char **c = g->controllers; *c; c++)
@@ -338,7 +339,7 @@ static int resolve_controllers(GroupRegistry *r, const GroupSpec *spec, bool mus
                         if (!alt || cgroup_backend_version(alt) != 2)
                                 alt = group_controller_to_v1(name);
                         if (!alt || cgroup_backend_version(alt) < 0)
-                                return sd_bus_error_set_errnof(error, EOPNOTSUPP,
+                                return virtd_bus_error_setf(error, EOPNOTSUPP,
                                                                "Group %s: controller '%s' is not mounted on this host.",
                                                                spec->path, name);
                         name = alt;
@@ -346,7 +347,7 @@ static int resolve_controllers(GroupRegistry *r, const GroupSpec *spec, bool mus
                 if (!strv_contains(l, name) && (k = strv_extend(&l, name)) < 0)
                         return k;
                 if (must_exist && !strv_contains(g->controllers, name))
-                        return sd_bus_error_set_errnof(error, ENOENT, "Group %s does not exist in the %s hierarchy.",
+                        return virtd_bus_error_setf(error, ENOENT, "Group %s does not exist in the %s hierarchy.",
                                                        spec->path, name);
         }
         *ret = TAKE_PTR(l);
@@ -362,13 +363,13 @@ static int resolve_parameter(const char *path, char **controllers, const char *n
 
         k = group_parameter_controller(name, &controller);
         if (k == -EINVAL)
-                return sd_bus_error_set_errnof(error, EINVAL,
+                return virtd_bus_error_setf(error, EINVAL,
                                                "Group %s: '%s' is not a parameter name (CONTROLLER.FILE with a known controller).",
                                                path, name);
         if (k < 0)
                 return k;
         if (value && group_value_validate(value, &reason) < 0)
-                return sd_bus_error_set_errnof(error, EINVAL, "Group %s: the value of %s %s.", path, name, reason);
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: the value of %s %s.", path, name, reason);
         if (cgroup_backend_version(controller) == 2 || (!strv_contains(controllers, controller) &&
                                                        group_controller_to_v2(controller) &&
                                                        strv_contains(controllers, group_controller_to_v2(controller)))) {
@@ -380,7 +381,7 @@ static int resolve_parameter(const char *path, char **controllers, const char *n
                 }
         }
         if (!strv_contains(controllers, controller))
-                return sd_bus_error_set_errnof(error, EINVAL, "Group %s has no controller '%s' for parameter %s.", path,
+                return virtd_bus_error_setf(error, EINVAL, "Group %s has no controller '%s' for parameter %s.", path,
                                                controller, name);
         *ret_name = strdup(name);
         *ret_value = value ? strdup(value) : NULL;
@@ -417,7 +418,7 @@ static int apply_parameters(const char *path, const char *full, char **controlle
                         break;
                 k = cgroup_backend_parameter_writable(controller, full, name);
                 if (k <= 0) {
-                        k = sd_bus_error_set_errnof(error, EINVAL, k == 0 ? "Group %s: parameter %s is read-only."
+                        k = virtd_bus_error_setf(error, EINVAL, k == 0 ? "Group %s: parameter %s is read-only."
                                                                          : "Group %s has no parameter %s.",
                                                     path, name);
                         break;
@@ -426,7 +427,7 @@ static int apply_parameters(const char *path, const char *full, char **controlle
                         (void) cgroup_backend_get(controller, full, name, &old);
                 k = cgroup_backend_set(controller, full, name, value, &message);
                 if (k < 0) {
-                        k = sd_bus_error_set_errnof(error, -k, "Group %s: cannot set %s to '%s': %s.", path, name, value,
+                        k = virtd_bus_error_setf(error, -k, "Group %s: cannot set %s to '%s': %s.", path, name, value,
                                                     message ?: strerror(-k));
                         break;
                 }
@@ -526,10 +527,10 @@ int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const C
         if (!inherited)
                 return -ENOMEM;
         if (!spec->controllers)
-                return sd_bus_error_set_errnof(error, EINVAL, "Group %s: name the controllers to create it in (CONTROLLERS:PATH).",
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: name the controllers to create it in (CONTROLLERS:PATH).",
                                                spec->path);
         if (streq(spec->path, "/"))
-                return sd_bus_error_set_errnof(error, EINVAL, "Group path '/' is the managed base %s itself.", r->base);
+                return virtd_bus_error_setf(error, EINVAL, "Group path '/' is the managed base %s itself.", r->base);
         k = resolve_controllers(r, spec, false, &controllers, error);
         if (k < 0)
                 return k;
@@ -543,7 +544,7 @@ int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const C
         for (size_t i = 0; i < n; i++) {
                 k = first_missing(controllers[i], full, &tops[i]);
                 if (k == 0)
-                        k = sd_bus_error_set_errnof(error, EEXIST, "Group %s already exists in the %s hierarchy.", spec->path,
+                        k = virtd_bus_error_setf(error, EEXIST, "Group %s already exists in the %s hierarchy.", spec->path,
                                                     controllers[i]);
                 if (k < 0)
                         goto fail;
@@ -557,7 +558,7 @@ int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const C
         }
         k = cgroup_backend_create(full, controllers, perm, &message);
         if (k < 0) {
-                k = sd_bus_error_set_errnof(error, -k, "Cannot create group %s: %s.", spec->path, message ?: strerror(-k));
+                k = virtd_bus_error_setf(error, -k, "Cannot create group %s: %s.", spec->path, message ?: strerror(-k));
                 goto undo;
         }
         if (strv_contains(controllers, "cpuset")) {
@@ -567,7 +568,7 @@ int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const C
                                 top = tops[i];
                 k = cpuset_inherit(r, top, full, params, &inherited);
                 if (k < 0) {
-                        k = sd_bus_error_set_errnof(error, -k, "Group %s: cannot inherit cpuset.cpus/mems from the parent: %s.",
+                        k = virtd_bus_error_setf(error, -k, "Group %s: cannot inherit cpuset.cpus/mems from the parent: %s.",
                                                     spec->path, strerror(-k));
                         goto undo;
                 }
@@ -610,12 +611,12 @@ static int refuse_busy(GroupRegistry *r, const char *path, char **controllers, b
                 if (k < 0)
                         return k;
                 if (!recursive && strv_length(tree) > 1)
-                        return sd_bus_error_set_errnof(error, ENOTEMPTY,
+                        return virtd_bus_error_setf(error, ENOTEMPTY,
                                                        "Group %s has subgroups in the %s hierarchy (%s); delete them first or delete recursively.",
                                                        path, *c, tree[1] + strlen(r->base));
                 for (char **t = tree; !migrate && *t; t++) {
                         if (cgroup_backend_procs(*c, *t, &pids, &n) >= 0 && n > 0)
-                                return sd_bus_error_set_errnof(error, ENOTEMPTY,
+                                return virtd_bus_error_setf(error, ENOTEMPTY,
                                                                "Group %s has %zu process(es) in %s (first: %d); move them or delete with migration.",
                                                                path, n, *c, (int) pids[0]);
                         free(pids);
@@ -631,7 +632,7 @@ int group_delete(GroupRegistry *r, const GroupSpec *spec, bool recursive, bool m
         int k;
 
         if (streq(spec->path, "/"))
-                return sd_bus_error_set_errnof(error, EINVAL, "Group path '/' is the managed base %s itself.", r->base);
+                return virtd_bus_error_setf(error, EINVAL, "Group path '/' is the managed base %s itself.", r->base);
         k = resolve_controllers(r, spec, true, &controllers, error);
         if (k < 0)
                 return k;
@@ -647,7 +648,7 @@ int group_delete(GroupRegistry *r, const GroupSpec *spec, bool recursive, bool m
                 k = cgroup_backend_delete(*c, full, recursive, &message);
                 if (k < 0) {
                         (void) group_registry_sync(r);
-                        return sd_bus_error_set_errnof(error, -k, "Cannot delete group %s from the %s hierarchy: %s.",
+                        return virtd_bus_error_setf(error, -k, "Cannot delete group %s from the %s hierarchy: %s.",
                                                        spec->path, *c, message ?: strerror(-k));
                 }
         }
@@ -660,7 +661,7 @@ int group_set(GroupRegistry *r, const GroupSpec *spec, char **params, sd_bus_err
         int k;
 
         if (strv_length(params) == 0)
-                return sd_bus_error_set_errnof(error, EINVAL, "Group %s: no parameters given.", spec->path);
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: no parameters given.", spec->path);
         k = resolve_controllers(r, spec, true, &controllers, error);
         if (k < 0)
                 return k;
@@ -680,9 +681,9 @@ static int get_one(const char *path, const char *full, char **controllers, const
                 return k;
         k = cgroup_backend_get(controller, full, file, &value);
         if (k == -ENOENT || k == -EINVAL)
-                return sd_bus_error_set_errnof(error, EINVAL, "Group %s has no parameter %s.", path, name);
+                return virtd_bus_error_setf(error, EINVAL, "Group %s has no parameter %s.", path, name);
         if (k < 0)
-                return sd_bus_error_set_errnof(error, -k, "Group %s: cannot read %s: %s.", path, name, strerror(-k));
+                return virtd_bus_error_setf(error, -k, "Group %s: cannot read %s: %s.", path, name, strerror(-k));
         if ((k = strv_extend(pairs, name)) < 0 || (k = strv_extend(pairs, value)) < 0)
                 return k;
         return 0;
@@ -703,7 +704,7 @@ int group_get(GroupRegistry *r, const GroupSpec *spec, char **names, char ***ret
                 g = group_registry_find(r, spec->path);
                 k = group_parameters(g, &pairs);
                 if (k < 0)
-                        return sd_bus_error_set_errnof(error, -k, "Group %s: cannot read parameters: %s.", spec->path,
+                        return virtd_bus_error_setf(error, -k, "Group %s: cannot read parameters: %s.", spec->path,
                                                        strerror(-k));
                 *ret_pairs = TAKE_PTR(pairs);
                 return 0;
@@ -744,13 +745,13 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
         int k = 0;
 
         if (n == 0)
-                return sd_bus_error_set_errnof(error, EINVAL, "Group %s: no processes given.", spec->path);
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: no processes given.", spec->path);
         k = resolve_controllers(r, spec, true, &controllers, error);
         if (k < 0)
                 return k;
         for (size_t i = 0; i < n; i++)
                 if (pids[i] <= 0 || (kill(pids[i], 0) < 0 && errno == ESRCH))
-                        return sd_bus_error_set_errnof(error, ESRCH, "Process %d does not exist.", (int) pids[i]);
+                        return virtd_bus_error_setf(error, ESRCH, "Process %d does not exist.", (int) pids[i]);
         k = group_full_path(r, spec->path, &full);
         if (k < 0)
                 return k;
@@ -770,7 +771,7 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                         (void) cgroup_backend_current_path(pids[moved], controllers[i], &origins[moved][i]);
                 k = cgroup_backend_attach(full, controllers, pids[moved], &message);
                 if (k < 0) {
-                        k = sd_bus_error_set_errnof(error, -k, "Cannot move process %d into group %s: %s.", (int) pids[moved],
+                        k = virtd_bus_error_setf(error, -k, "Cannot move process %d into group %s: %s.", (int) pids[moved],
                                                     spec->path, message ?: strerror(-k));
                         move_back(controllers, origins[moved], pids[moved]);
                         break;

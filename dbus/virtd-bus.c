@@ -1,5 +1,8 @@
 /* virtd-bus.c: the D-Bus error name <-> errno map, shared by daemon and client. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "virtd-bus.h"
 
@@ -21,4 +24,28 @@ const sd_bus_error_map virtd_error_map[] = {
 
 int virtd_bus_error_map_register(void) {
         return sd_bus_error_add_map(virtd_error_map);
+}
+
+int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) {
+        const char *name = NULL;
+        va_list ap;
+        int r;
+
+        error = abs(error);
+        for (const sd_bus_error_map *m = virtd_error_map; m->name; m++)
+                if (m->code == error) {
+                        name = m->name;
+                        break;
+                }
+        va_start(ap, format);
+        if (name) {
+                char *message = NULL;
+                if (vasprintf(&message, format, ap) < 0)
+                        message = NULL;
+                r = sd_bus_error_set(e, name, message);
+                free(message);
+        } else
+                r = sd_bus_error_set_errnofv(e, error, format, ap);
+        va_end(ap);
+        return r < 0 ? r : -error;
 }
