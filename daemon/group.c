@@ -15,6 +15,11 @@
 #include "strv.h"
 #include "virtd-bus.h"
 
+static char **strv_free_and_null(char **l) {
+        strv_free(l);
+        return NULL;
+}
+
 static Group *group_free(Group *g) {
         if (!g)
                 return NULL;
@@ -702,6 +707,7 @@ int group_get(GroupRegistry *r, const GroupSpec *spec, char **names, char ***ret
                 return k;
         if (strv_length(names) == 0) {
                 g = group_registry_find(r, spec->path);
+                pairs = strv_free_and_null(pairs);
                 k = group_parameters(g, &pairs);
                 if (k < 0)
                         return virtd_bus_error_setf(error, -k, "Group %s: cannot read parameters: %s.", spec->path,
