@@ -897,6 +897,20 @@ static int nobody_calls(sd_bus *bus, void *userdata) {
         return failures > 100 ? 100 : failures;
 }
 
+/* Once polkit says yes, the same caller's calls run (the continuation re-reads the arguments). */
+static int nobody_creates(sd_bus *bus, void *userdata) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateGroup", &error, NULL,
+                               "sa(ss)a{su}t", "pids:/granted", 1, "pids.max", "9", 0, UINT64_C(0)) < 0 ||
+            sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "SetGroupParameters", &error,
+                               NULL, "sa(ss)t", "/granted", 1, "pids.max", "11", UINT64_C(0)) < 0) {
+                fprintf(stderr, "as nobody with polkit's consent: %s\n", error.message);
+                return 1;
+        }
+        return 0;
+}
+
 /* An unprivileged caller is refused every mutating group method (polkit says no) and may read everything. */
 static void test_unprivileged(void) {
         Fixture f;
@@ -906,6 +920,12 @@ static void test_unprivileged(void) {
         create_ok(&f, spec);
         g_assert_cmpint(test_fork_as(&f.e, NOBODY, NOBODY, nobody_calls, (void *) "/u"), ==, 0);
         g_assert_true(exists_anywhere(&f, "/u"));
+        g_assert_false(exists_anywhere(&f, "/nobody"));
+        test_env_polkit_allow(&f.e, (const char *[]) { VIRTD_ACTION_MANAGE_GROUPS, NULL });
+        g_assert_cmpint(test_fork_as(&f.e, NOBODY, NOBODY, nobody_creates, NULL), ==, 0);
+        g_autofree char *file = cg_path(&f, "pids", "/granted", "pids.max");
+        g_autofree char *value = read_file(file);
+        g_assert_cmpstr(value, ==, "11");
         fixture_stop(&f);
 }
 
