@@ -207,8 +207,10 @@ static void test_bare_host_failures(void) {
 
         put(root, "proc/cpuinfo", "vendor_id\t: GenuineIntel\nflags\t\t: fpu sse\n");
         put(root, "sys/module/kvm_intel/parameters/nested", "N\n");
-        g_assert_cmpint(g_remove(g_build_filename(root, "dev/kvm", NULL)), ==, 0);
-        g_assert_cmpint(g_remove(g_build_filename(root, "proc/self/ns/time", NULL)), ==, 0);
+        g_autofree char *kvm = g_build_filename(root, "dev/kvm", NULL);
+        g_autofree char *time_ns = g_build_filename(root, "proc/self/ns/time", NULL);
+        g_assert_cmpint(g_remove(kvm), ==, 0);
+        g_assert_cmpint(g_remove(time_ns), ==, 0);
 
         g_assert_cmpint(host_report_collect(&src, &r), ==, 0);
         c = find_check(r, "hardware-virtualization");
