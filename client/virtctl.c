@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group-verbs.h"
 #include "i18n.h"
 #include "macro.h"
 #include "verbs.h"
@@ -51,6 +52,31 @@ static const Verb address_verbs[] = {
           N_("Remove addresses from a link") },
         {}
 };
+static const Verb group_verbs[] = {
+        { "create", 1, 1, verb_group_create,
+          N_("CONTROLLERS:PATH [-p NAME=VALUE]... [--task-owner=U:G] [--admin-owner=U:G] [--tperm=M] [--dperm=M] [--fperm=M]"),
+          N_("Create a group with initial parameters and ownership (like cgcreate)") },
+        { "delete", 1, VERB_ANY, verb_group_delete, N_("GROUP... [-r] [--migrate]"),
+          N_("Delete groups; -r with subgroups, --migrate moves processes to the parent (like cgdelete)") },
+        { "set", 2, VERB_ANY, verb_group_set, N_("GROUP NAME=VALUE..."),
+          N_("Set parameters, all or none (like cgset)") },
+        { "get", 1, VERB_ANY, verb_group_get, N_("GROUP [NAME...]"),
+          N_("Show parameters, all when none are named (like cgget)") },
+        { "list", 0, 0, verb_group_list, "", N_("List the managed groups (like lscgroup)") },
+        { "controllers", 0, 0, verb_group_controllers, "",
+          N_("List controllers with versions, hierarchies and mount points (like lssubsys -am)") },
+        { "classify", 2, VERB_ANY, verb_group_classify, N_("GROUP PID... [--sticky]"),
+          N_("Move processes into a group (like cgclassify)") },
+        { "exec", 2, VERB_ANY, verb_group_exec, N_("GROUP [--sticky] -- COMMAND [ARGUMENT...]"),
+          N_("Run a command in a group (like cgexec)") },
+        { "snapshot", 0, VERB_ANY, verb_group_snapshot, N_("[CONTROLLER...]"),
+          N_("Print the managed groups as cgconfig.conf (like cgsnapshot)") },
+        { "tree", 0, 1, verb_group_tree, N_("[PATH]"),
+          N_("Show the groups with their processes (like systemd-cgls)") },
+        { "top", 0, 0, verb_group_top, N_("[-b] [-n N] [-d SECONDS] [--order=cpu|memory|tasks|path]"),
+          N_("Show CPU, memory and tasks per group (like systemd-cgtop)") },
+        {}
+};
 
 const Noun virtctl_nouns[] = {
         { "host", NULL, top_verbs_host },
@@ -59,6 +85,7 @@ const Noun virtctl_nouns[] = {
         { "namespace", "netns", namespace_verbs },
         { "link", NULL, link_verbs },
         { "address", NULL, address_verbs },
+        { "group", "cgroup", group_verbs },
         {}
 };
 
@@ -112,11 +139,12 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                GROUP_LONG_OPTIONS,
                 {}
         };
-        int c;
+        int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h" GROUP_SHORT_OPTIONS, options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         a->help = true;
@@ -134,7 +162,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         a->ctx.ask_password = false;
                         break;
                 default:
-                        return -EINVAL;
+                        r = group_parse_option(c, optarg);
+                        if (r <= 0)
+                                return -EINVAL;
                 }
         return 1;
 }

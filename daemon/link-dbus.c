@@ -235,7 +235,7 @@ static int find_link(Namespace *ns, const char *name, LinkInfo *ret, sd_bus_erro
         if (r == -ENODEV)
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_FOUND, "Link %s does not exist in %s.", name, label(ns));
         if (r < 0)
-                return virtd_bus_error_set_errnof(error, r, "Cannot look up link %s in %s: %s", name, label(ns), strerror(-r));
+                return virtd_bus_error_setf(error, r, "Cannot look up link %s in %s: %s", name, label(ns), strerror(-r));
         return 0;
 }
 
@@ -306,7 +306,7 @@ static int veth_authorized(sd_bus_message *m, void *userdata, sd_bus_error *erro
         /* One request creates both ends in their namespaces: the kernel makes both or neither. */
         r = netlink_veth_add(&e1, &e2, &nr);
         if (r < 0)
-                return virtd_bus_error_set_errnof(error, r, "Cannot create veth pair %s (in %s) / %s (in %s): %s", a.name,
+                return virtd_bus_error_setf(error, r, "Cannot create veth pair %s (in %s) / %s (in %s): %s", a.name,
                                                label(a.ns), a.peer_name, label(a.peer_ns), nr.text[0] ? nr.text : strerror(-r));
         log_info("Created veth pair %s (%s) / %s (%s).", a.name, label(a.ns), a.peer_name, label(a.peer_ns));
         if ((r = path_of(a.ns, a.name, &p1)) < 0 || (r = path_of(a.peer_ns, a.peer_name, &p2)) < 0)
@@ -459,7 +459,7 @@ static int configure_authorized(sd_bus_message *m, void *userdata, sd_bus_error 
                 return r;
         r = link_configure(a.ns, a.link.ifindex, &a.s, reason, sizeof(reason), &ifindex);
         if (r < 0)
-                return virtd_bus_error_set_errnof(error, r, "%s (nothing was changed).", reason);
+                return virtd_bus_error_setf(error, r, "%s (nothing was changed).", reason);
         where = a.s.move ? a.s.target : a.ns;
         if (where) {
                 path = link_object_path(where->name, ifindex);
@@ -507,7 +507,7 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_FOUND, "Link %s in %s was deleted by someone else meanwhile.",
                                          link.name, label(ns));
         if (r < 0)
-                return virtd_bus_error_set_errnof(error, r, "Cannot delete link %s in %s: %s", link.name, label(ns),
+                return virtd_bus_error_setf(error, r, "Cannot delete link %s in %s: %s", link.name, label(ns),
                                                nr.text[0] ? nr.text : strerror(-r));
         if (ns && ns->watch)
                 (void) netlink_watch_process(ns->watch);

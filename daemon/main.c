@@ -27,6 +27,8 @@ static void help(void) {
                "     --config-dir=DIR    Read configuration from DIR (default: %s)\n"
                "     --state-dir=DIR     Keep runtime state in DIR (default: %s)\n"
                "     --netns-dir=DIR     Bind named network namespaces in DIR (default: /run/netns)\n"
+               "     --cgroup-base=PATH  Manage cgroups under PATH in every hierarchy (default: /virtd,\n"
+               "                         or the service's delegated cgroup on a systemd cgroup v2 host)\n"
                "     --log-level=LEVEL   Log up to LEVEL: err, warning, notice, info, debug (default: info)\n",
                VIRTD_BUS_NAME, VIRTD_CONFIG_DIR, VIRTD_STATE_DIR);
 }
@@ -51,11 +53,12 @@ typedef struct Arguments {
         const char *state_dir;
         const char *host_root;
         const char *netns_dir;
+        const char *cgroup_base;
 } Arguments;
 
 /* Returns 1 to go on, 0 to exit successfully, negative on bad usage. */
 static int parse_argv(int argc, char *argv[], Arguments *args) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_HOST_ROOT, ARG_NETNS_DIR };
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_HOST_ROOT, ARG_NETNS_DIR, ARG_CGROUP_BASE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -63,6 +66,7 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "netns-dir", required_argument, NULL, ARG_NETNS_DIR },
+                { "cgroup-base", required_argument, NULL, ARG_CGROUP_BASE },
                 /* Undocumented: lets tests point the host report at a fake /proc and /sys. */
                 { "host-root", required_argument, NULL, ARG_HOST_ROOT },
                 {}
@@ -86,6 +90,9 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
                 case ARG_NETNS_DIR:
                         args->netns_dir = optarg;
                         break;
+                case ARG_CGROUP_BASE:
+                        args->cgroup_base = optarg;
+                        break;
                 case ARG_HOST_ROOT:
                         args->host_root = optarg;
                         break;
@@ -105,7 +112,7 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
-        Arguments args = { VIRTD_CONFIG_DIR, VIRTD_STATE_DIR, "", "/run/netns" };
+        Arguments args = { VIRTD_CONFIG_DIR, VIRTD_STATE_DIR, "", "/run/netns", "" };
         int r;
 
         log_set_prefix(!isatty(STDERR_FILENO));
@@ -118,7 +125,7 @@ int main(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to register error map: %m"), EXIT_FAILURE;
 
         ManagerOptions options = { .config_dir = args.config_dir, .state_dir = args.state_dir, .host_root = args.host_root,
-                                  .netns_dir = args.netns_dir };
+                                  .netns_dir = args.netns_dir, .cgroup_base = args.cgroup_base };
         r = manager_new(&options, &m);
         if (r < 0)
                 return EXIT_FAILURE;

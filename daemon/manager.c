@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "group-dbus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager-dbus.h"
@@ -48,7 +49,8 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->state_dir = strdup(o->state_dir);
         m->host_root = strdup(strempty(o->host_root));
         m->netns_dir = strdup(o->netns_dir ? o->netns_dir : "/run/netns");
-        if (!m->config_dir || !m->state_dir || !m->host_root || !m->netns_dir)
+        m->cgroup_base = strdup(strempty(o->cgroup_base));
+        if (!m->config_dir || !m->state_dir || !m->host_root || !m->netns_dir || !m->cgroup_base)
                 return -ENOMEM;
 
         r = mkdir_p(m->state_dir, 0755);
@@ -67,6 +69,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         namespaces_free(m->namespaces);
+        group_registry_free(m->groups);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         host_report_free(m->host);
@@ -74,6 +77,7 @@ Manager *manager_free(Manager *m) {
         free(m->state_dir);
         free(m->host_root);
         free(m->netns_dir);
+        free(m->cgroup_base);
         free(m);
         return NULL;
 }
@@ -102,6 +106,11 @@ int manager_reload(Manager *m) {
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
 
         r = manager_collect_host_report(m);
+        if (m->groups) {
+                int k = group_registry_reload(m->groups);
+                if (k < 0)
+                        log_warning_errno(k, "Cannot re-scan the cgroup hierarchies: %m");
+        }
         m->reload_count++;
         if (r >= 0 && m->bus)
                 r = manager_dbus_emit_host_changed(m);
@@ -189,6 +198,11 @@ int manager_start(Manager *m) {
                 r = link_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register bus objects: %m");
+        r = group_registry_new(m, m->cgroup_base, &m->groups);
+        if (r >= 0)
+                r = group_dbus_register(m->groups);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up cgroup management: %m");
         r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request bus name %s: %m", VIRTD_BUS_NAME);

@@ -13,6 +13,7 @@ typedef struct ManagerOptions {
         const char *state_dir;
         const char *host_root; /* "" normally; tests may point the host report at a fake tree */
         const char *netns_dir; /* named network namespaces, as iproute2's /run/netns */
+        const char *cgroup_base; /* "" for the default */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -24,6 +25,8 @@ typedef struct Manager {
         HostReport *host;
         char *netns_dir;
         NamespaceTable *namespaces;
+        char *cgroup_base;
+        struct GroupRegistry *groups;
         unsigned reload_count;
         bool ready;
 } Manager;

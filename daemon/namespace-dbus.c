@@ -313,7 +313,7 @@ static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                                          "Namespace %s already exists (a file of that name is in the netns or state directory).",
                                          a.spec.name);
         if (r < 0)
-                return virtd_bus_error_set_errnof(error, r, "Cannot create namespace %s: %s (see virtd's log for the step).",
+                return virtd_bus_error_setf(error, r, "Cannot create namespace %s: %s (see virtd's log for the step).",
                                                a.spec.name, strerror(-r));
         path = namespace_object_path(ns->name);
         if (!path)
@@ -384,7 +384,7 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         }
         r = namespace_delete(ns, force);
         if (r < 0)
-                return virtd_bus_error_set_errnof(error, r, "Cannot delete namespace %s: %s", ns->name, strerror(-r));
+                return virtd_bus_error_setf(error, r, "Cannot delete namespace %s: %s", ns->name, strerror(-r));
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -453,7 +453,7 @@ static int enter_authorized(sd_bus_message *m, void *userdata, sd_bus_error *err
                         return -ENOMEM;
                 fd = open(path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
-                        return virtd_bus_error_set_errnof(error, errno, "Cannot open the %s namespace of %s: %s",
+                        return virtd_bus_error_setf(error, errno, "Cannot open the %s namespace of %s: %s",
                                                        namespace_kind_to_string(k), ns->name, strerror(errno));
                 /* Appending an 'h' duplicates the descriptor; ours is closed by the cleanup. */
                 r = sd_bus_message_append(reply, "(sh)", namespace_kind_to_string(k), fd);

@@ -27,7 +27,7 @@ int virtd_bus_error_map_register(void) {
         return sd_bus_error_add_map(virtd_error_map);
 }
 
-int virtd_bus_error_set_errnof(sd_bus_error *e, int error, const char *format, ...) {
+int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) {
         _cleanup_free_ char *message = NULL;
         va_list ap;
         int r;
@@ -40,8 +40,9 @@ int virtd_bus_error_set_errnof(sd_bus_error *e, int error, const char *format, .
                 return -ENOMEM;
         for (const sd_bus_error_map *m = virtd_error_map; m->name; m++)
                 if (m->code == error) {
-                        sd_bus_error_set(e, m->name, message);
-                        return -error;
+                        r = sd_bus_error_set(e, m->name, message);
+                        return r < 0 ? r : -error;
                 }
-        return sd_bus_error_set_errnof(e, error, "%s", message);
+        r = sd_bus_error_set_errnof(e, error, "%s", message);
+        return r < 0 ? r : -error;
 }

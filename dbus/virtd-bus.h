@@ -46,6 +46,7 @@ extern const sd_bus_error_map virtd_error_map[];
 /* Registers virtd_error_map with sd-bus; call once per process before using the bus. */
 int virtd_bus_error_map_register(void);
 
-/* Like sd_bus_error_set_errnof(), but names the error from virtd_error_map first (sd-bus's built-in map would
- * turn EINVAL into org.freedesktop.DBus.Error.InvalidArgs). Returns -abs(error). */
-int virtd_bus_error_set_errnof(sd_bus_error *e, int error, const char *format, ...) _sd_printf_(3, 4);
+/* Sets error to virtd's name for errno value error (from virtd_error_map; sd-bus's generic names otherwise)
+ * with a formatted message, and returns -error. sd_bus_error_set_errnof() would pick sd-bus's own
+ * org.freedesktop.DBus.Error.* names for common errno values. */
+int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));

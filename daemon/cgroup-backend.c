@@ -1,0 +1,567 @@
+/* cgroup-backend.c: the one wrapper around libcgroup: ECG* codes become -errno here, messages keep libcgroup's words. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libcgroup.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "cgroup-backend.h"
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+/* libcgroup 2.0.2 has no cgroup_setup_mode()/cgroup_mode(); the layout is detected here with statfs(). */
+
+static void cgroup_freep(struct cgroup **g) {
+        if (*g)
+                cgroup_free(g);
+}
+
+/* libcgroup's own text; its table is off by one from ECGEOF on, so those codes get ours. */
+static const char *ecg_text(int code) {
+        switch (code) {
+        case ECGEOF:
+                return "end of data";
+        case ECGCONFIGPARSEFAIL:
+                return "cannot parse the configuration";
+        case ECGROUPUNSUPP:
+                return "not supported";
+        case ECGCANTSETVALUE:
+                return "cannot set the value";
+        case ECGNONEMPTY:
+                return "the group is not empty";
+        default:
+                return code < ECGEOF ? cgroup_strerror(code) : "unknown libcgroup error";
+        }
+}
+
+/* ECGOTHER carries the kernel's errno; the others map to the closest errno the bus error map knows. */
+static int ecg_to_errno(int code) {
+        switch (code) {
+        case 0:
+                return 0;
+        case ECGOTHER: {
+                int e = cgroup_get_last_errno();
+                return e > 0 ? -e : -EIO;
+        }
+        case ECGROUPNOTMOUNTED:
+        case ECGROUPSUBSYSNOTMOUNTED:
+        case ECGROUPNOTCOMPILED:
+        case ECGROUPUNSUPP:
+                return -EOPNOTSUPP;
+        case ECGROUPNOTEXIST:
+        case ECGEOF:
+                return -ENOENT;
+        case ECGROUPNOTOWNER:
+        case ECGROUPNOTALLOWED:
+                return -EPERM;
+        case ECGINVAL:
+        case ECGROUPVALUENOTEXIST:
+        case ECGMAXVALUESEXCEEDED:
+                return -EINVAL;
+        case ECGCONTROLLEREXISTS:
+        case ECGVALUEEXISTS:
+                return -EEXIST;
+        case ECGNONEMPTY:
+                return -ENOTEMPTY;
+        case ECGROUPPARSEFAIL:
+        case ECGCONFIGPARSEFAIL:
+                return -EBADMSG;
+        default:
+                return -EIO;
+        }
+}
+
+/* Converts code and, when asked, describes it: "<kernel reason>" for ECGOTHER, libcgroup's text otherwise. */
+static int ecg_fail(int code, char **ret_message) {
+        int r = ecg_to_errno(code);
+
+        if (ret_message) {
+                free(*ret_message);
+                *ret_message = strdup(code == ECGOTHER ? strerror(-r) : ecg_text(code));
+        }
+        return r;
+}
+
+static int set_message(char **ret_message, int r, const char *text) {
+        if (ret_message) {
+                free(*ret_message);
+                *ret_message = strdup(text);
+        }
+        return r;
+}
+
+int cgroup_backend_init(void) {
+        int code = cgroup_init();
+
+        if (code == ECGROUPNOTMOUNTED)
+                return -ENODEV;
+        return ecg_to_errno(code);
+}
+
+bool cgroup_backend_unified(void) {
+        struct statfs s;
+
+        return statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static int controller_mount(const char *controller, char **ret) {
+        char *mount = NULL;
+        int code;
+
+        code = cgroup_get_subsys_mount_point(controller, &mount);
+        if (code != 0 || !mount) {
+                free(mount);
+                return -ENODEV;
+        }
+        *ret = mount;
+        return 0;
+}
+
+static int mount_version(const char *mount) {
+        struct statfs s;
+
+        if (statfs(mount, &s) < 0)
+                return -errno;
+        return s.f_type == CGROUP2_SUPER_MAGIC ? 2 : 1;
+}
+
+int cgroup_backend_version(const char *controller) {
+        _cleanup_free_ char *mount = NULL;
+        int r;
+
+        r = controller_mount(controller, &mount);
+        if (r < 0)
+                return r;
+        return mount_version(mount);
+}
+
+void cgroup_controllers_free(CgroupController *c, size_t n) {
+        for (size_t i = 0; c && i < n; i++) {
+                free(c[i].name);
+                free(c[i].mount);
+        }
+        free(c);
+}
+
+static int controllers_append(CgroupController **l, size_t *n, const char *name, unsigned hierarchy) {
+        _cleanup_free_ char *mount = NULL;
+        CgroupController *grown;
+        int version = 0;
+
+        if (controller_mount(name, &mount) >= 0)
+                version = mount_version(mount);
+        grown = realloc(*l, sizeof(**l) * (*n + 1));
+        if (!grown)
+                return -ENOMEM;
+        *l = grown;
+        grown[*n] = (CgroupController) {
+                .name = strdup(name),
+                .version = version > 0 ? (unsigned) version : 0,
+                .hierarchy = version == 1 ? hierarchy : 0,
+                .mount = mount ? TAKE_PTR(mount) : strdup(""),
+        };
+        (*n)++;
+        return grown[*n - 1].name && grown[*n - 1].mount ? 0 : -ENOMEM;
+}
+
+int cgroup_backend_list_controllers(CgroupController **ret, size_t *ret_n) {
+        struct controller_data info;
+        CgroupController *l = NULL;
+        size_t n = 0;
+        void *handle = NULL;
+        int code, r = 0;
+
+        /* /proc/cgroups lists v1 hierarchy ids; a controller shown with id 0 may still be on the v2 mount. */
+        code = cgroup_get_all_controller_begin(&handle, &info);
+        while (code == 0 && r >= 0) {
+                r = controllers_append(&l, &n, info.name, (unsigned) info.hierarchy);
+                code = cgroup_get_all_controller_next(&handle, &info);
+        }
+        if (handle)
+                cgroup_get_all_controller_end(&handle);
+        if (r >= 0 && code != ECGEOF)
+                r = ecg_to_errno(code);
+        if (r < 0) {
+                cgroup_controllers_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int cgroup_backend_file(const char *controller, const char *path, const char *file, char **ret) {
+        _cleanup_free_ char *mount = NULL;
+        int r;
+
+        assert(controller && path && ret);
+        r = controller_mount(controller, &mount);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "%s%s%s%s", mount, streq(path, "/") ? "" : path, file ? "/" : "", strempty(file)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+bool cgroup_backend_exists(const char *controller, const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        struct stat st;
+
+        return cgroup_backend_file(controller, path, NULL, &dir) >= 0 && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Written by hand: libcgroup 2.0.2 has no call that enables a controller in cgroup.subtree_control.
+ * Every ancestor of path, top down, must list the controller before path can use it. */
+static int enable_v2_controller(const char *controller, const char *path) {
+        _cleanup_free_ char *prefix = strdup(path);
+        char *slash;
+
+        if (!prefix)
+                return -ENOMEM;
+        for (slash = prefix; (slash = strchr(slash, '/')); slash++) {
+                _cleanup_free_ char *file = NULL, *current = NULL, *word = NULL;
+                char saved = slash[1];
+                int r;
+
+                /* Cut after this '/' to address the ancestor ("/" first, then "/a/", ...). */
+                if (!saved)
+                        break;
+                slash[1] = 0;
+                r = cgroup_backend_file(controller, prefix, "cgroup.subtree_control", &file);
+                slash[1] = saved;
+                if (r < 0)
+                        return r;
+                r = read_full_file(file, &current, NULL);
+                if (r < 0)
+                        return r;
+                _cleanup_strv_free_ char **enabled = strv_split(current, " \n");
+                if (!enabled)
+                        return -ENOMEM;
+                if (strv_contains(enabled, controller))
+                        continue;
+                if (asprintf(&word, "+%s", controller) < 0)
+                        return -ENOMEM;
+                _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, word, strlen(word)) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int build_cgroup(const char *path, char * const *controllers, struct cgroup **ret) {
+        _cleanup_(cgroup_freep) struct cgroup *g = NULL;
+
+        g = cgroup_new_cgroup(path);
+        if (!g)
+                return -ENOMEM;
+        for (char * const *c = controllers; c && *c; c++)
+                if (!cgroup_add_controller(g, *c))
+                        return -ENOMEM;
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+int cgroup_backend_create(const char *path, char * const *controllers, const CgroupPerm *perm, char **ret_message) {
+        _cleanup_(cgroup_freep) struct cgroup *g = NULL;
+        int r, code;
+
+        assert(path && controllers && perm);
+        for (char * const *c = controllers; *c; c++) {
+                r = cgroup_backend_version(*c);
+                if (r < 0)
+                        return set_message(ret_message, -EOPNOTSUPP, "the controller is not mounted on this host");
+                if (r == 2 && (r = enable_v2_controller(*c, path)) < 0)
+                        return set_message(ret_message, r, "cannot enable the controller in cgroup.subtree_control");
+        }
+        r = build_cgroup(path, controllers, &g);
+        if (r < 0)
+                return r;
+        code = cgroup_set_uid_gid(g, perm->task_uid, perm->task_gid, perm->admin_uid, perm->admin_gid);
+        if (code != 0)
+                return ecg_fail(code, ret_message);
+        /* NO_PERMS (-1U) equals CGROUP_PERM_UNSET, so unset modes stay the kernel's. */
+        cgroup_set_permissions(g, perm->admin_dperm, perm->admin_fperm, perm->task_fperm);
+        code = cgroup_create_cgroup(g, /* ignore_ownership= */ 0);
+        if (code != 0)
+                return ecg_fail(code, ret_message);
+        return 0;
+}
+
+int cgroup_backend_delete(const char *controller, const char *path, bool recursive, char **ret_message) {
+        _cleanup_(cgroup_freep) struct cgroup *g = NULL;
+        char * const one[] = { (char *) controller, NULL };
+        int r, code;
+
+        if (!cgroup_backend_exists(controller, path))
+                return 0;
+        r = build_cgroup(path, one, &g);
+        if (r < 0)
+                return r;
+        code = cgroup_delete_cgroup_ext(g, recursive ? CGFLAG_DELETE_RECURSIVE : 0);
+        if (code != 0)
+                return ecg_fail(code, ret_message);
+        /* libcgroup reports success when rmdir() was refused for a busy group; trust only the file system. */
+        if (cgroup_backend_exists(controller, path))
+                return set_message(ret_message, -EBUSY, "the kernel kept the group (tasks could not be moved out)");
+        return 0;
+}
+
+int cgroup_backend_set(const char *controller, const char *path, const char *name, const char *value,
+                       char **ret_message) {
+        _cleanup_(cgroup_freep) struct cgroup *g = NULL;
+        struct cgroup_controller *c;
+        int code;
+
+        g = cgroup_new_cgroup(path);
+        if (!g)
+                return -ENOMEM;
+        c = cgroup_add_controller(g, controller);
+        if (!c)
+                return -ENOMEM;
+        code = cgroup_add_value_string(c, name, value);
+        if (code != 0)
+                return ecg_fail(code, ret_message);
+        code = cgroup_modify_cgroup(g);
+        if (code != 0)
+                return ecg_fail(code, ret_message);
+        return 0;
+}
+
+/* libcgroup 2.0.2's cgroup_read_value_end() calls fclose(NULL) when _begin() could not open the file,
+ * although its documentation asks for _end() after a failed _begin(). */
+static void read_value_end(void **handle) {
+        if (*handle)
+                cgroup_read_value_end(handle);
+}
+
+int cgroup_backend_get(const char *controller, const char *path, const char *name, char **ret_value) {
+        char buffer[4096];
+        void *handle = NULL;
+        size_t len = 0;
+        char *out = NULL;
+        int code;
+
+        code = cgroup_read_value_begin(controller, path, (char *) name, &handle, buffer, sizeof(buffer));
+        while (code == 0) {
+                size_t n = strlen(buffer);
+                char *grown = realloc(out, len + n + 1);
+
+                if (!grown) {
+                        read_value_end(&handle);
+                        free(out);
+                        return -ENOMEM;
+                }
+                out = grown;
+                memcpy(out + len, buffer, n + 1);
+                len += n;
+                code = cgroup_read_value_next(&handle, buffer, sizeof(buffer));
+        }
+        read_value_end(&handle);
+        if (code != ECGEOF) {
+                free(out);
+                return ecg_to_errno(code);
+        }
+        if (!out && !(out = strdup("")))
+                return -ENOMEM;
+        while (len > 0 && out[len - 1] == '\n')
+                out[--len] = 0;
+        *ret_value = out;
+        return 0;
+}
+
+int cgroup_backend_parameter_writable(const char *controller, const char *path, const char *name) {
+        _cleanup_free_ char *file = NULL;
+        struct stat st;
+        int r;
+
+        r = cgroup_backend_file(controller, path, name, &file);
+        if (r < 0)
+                return r;
+        if (stat(file, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -ENOENT;
+        return !!(st.st_mode & S_IWUSR);
+}
+
+static int strv_sort_cmp(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+/* Written by hand: libcgroup's cgroup_get_cgroup() fills every hierarchy at once and fails on this
+ * hybrid layout (ECGINVAL); listing one directory is all that is needed. */
+int cgroup_backend_list_parameters(const char *controller, const char *path, char ***ret) {
+        _cleanup_free_ char *dir = NULL, *prefix = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        r = cgroup_backend_file(controller, path, NULL, &dir);
+        if (r < 0)
+                return r;
+        /* On v2 the cpu controller also owns cpuacct's statistics; file names use the v2 name. */
+        if (asprintf(&prefix, "%s.", controller) < 0)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d)
+                return -errno;
+        l = calloc(1, sizeof(char *));
+        while (l && r >= 0 && (de = readdir(d)))
+                if (de->d_type == DT_REG && startswith(de->d_name, prefix))
+                        r = strv_extend(&l, de->d_name);
+        closedir(d);
+        if (!l)
+                return -ENOMEM;
+        if (r < 0)
+                return r;
+        qsort(l, strv_length(l), sizeof(char *), strv_sort_cmp);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int cgroup_backend_procs(const char *controller, const char *path, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ char *name = strdup(path);
+        pid_t *pids = NULL;
+        int size = 0, code;
+
+        if (!name)
+                return -ENOMEM;
+        code = cgroup_get_procs(name, (char *) controller, &pids, &size);
+        if (code != 0) {
+                free(pids);
+                return ecg_to_errno(code);
+        }
+        /* The list is sorted but may repeat a pid; keep each once. */
+        size_t n = 0;
+        for (int i = 0; i < size; i++)
+                if (n == 0 || pids[n - 1] != pids[i])
+                        pids[n++] = pids[i];
+        *ret = pids;
+        *ret_n = n;
+        return 0;
+}
+
+int cgroup_backend_attach(const char *path, char * const *controllers, pid_t pid, char **ret_message) {
+        int code;
+
+        code = cgroup_change_cgroup_path(path, pid, (const char * const *) controllers);
+        if (code != 0)
+                return ecg_fail(code, ret_message);
+        return 0;
+}
+
+int cgroup_backend_walk(const char *controller, const char *base, char ***ret) {
+        _cleanup_free_ char *mount = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        struct cgroup_file_info info;
+        void *handle = NULL;
+        int level = 0, code, r = 0;
+        size_t mlen;
+
+        r = controller_mount(controller, &mount);
+        if (r < 0)
+                return r;
+        if (!cgroup_backend_exists(controller, base))
+                return -ENOENT;
+        mlen = strlen(mount);
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        code = cgroup_walk_tree_begin(controller, base, 0, &handle, &info, &level);
+        cgroup_walk_tree_set_flags(&handle, CGROUP_WALK_TYPE_PRE_DIR);
+        while (code == 0 && r >= 0) {
+                if (info.type == CGROUP_FILE_TYPE_DIR && startswith(info.full_path, mount)) {
+                        _cleanup_free_ char *rel = strdup(info.full_path + mlen);
+                        size_t n;
+
+                        if (!rel)
+                                r = -ENOMEM;
+                        else {
+                                n = strlen(rel);
+                                while (n > 1 && rel[n - 1] == '/')
+                                        rel[--n] = 0;
+                                r = strv_extend(&l, *rel ? rel : "/");
+                        }
+                }
+                code = cgroup_walk_tree_next(0, &handle, &info, level);
+        }
+        if (handle)
+                cgroup_walk_tree_end(&handle);
+        if (r < 0)
+                return r;
+        if (code != ECGEOF)
+                return ecg_to_errno(code);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int cgroup_backend_get_perm(const char *controller, const char *path, CgroupPerm *ret) {
+        _cleanup_free_ char *dir = NULL, *tasks = NULL, *admin = NULL;
+        struct stat d, t, a;
+        int r, version = cgroup_backend_version(controller);
+
+        if (version < 0)
+                return version;
+        /* libcgroup's task permissions go to the file tasks join through ("tasks" on v1, "cgroup.procs" on
+         * v2); its admin file permissions to every other file, of which cgroup.subtree_control (v2) and
+         * notify_on_release (v1) exist in every group. */
+        if ((r = cgroup_backend_file(controller, path, NULL, &dir)) < 0 ||
+            (r = cgroup_backend_file(controller, path, version == 2 ? "cgroup.procs" : "tasks", &tasks)) < 0 ||
+            (r = cgroup_backend_file(controller, path, version == 2 ? "cgroup.subtree_control" : "notify_on_release",
+                                     &admin)) < 0)
+                return r;
+        if (stat(dir, &d) < 0 || stat(tasks, &t) < 0 || stat(admin, &a) < 0)
+                return -errno;
+        *ret = (CgroupPerm) {
+                .task_uid = t.st_uid, .task_gid = t.st_gid, .task_fperm = t.st_mode & 0777,
+                .admin_uid = d.st_uid, .admin_gid = d.st_gid, .admin_dperm = d.st_mode & 0777,
+                .admin_fperm = a.st_mode & 0777,
+        };
+        return 0;
+}
+
+int cgroup_backend_current_path(pid_t pid, const char *controller, char **ret) {
+        char *path = NULL;
+        int code;
+
+        code = cgroup_get_current_controller_path(pid, controller, &path);
+        if (code != 0)
+                return ecg_to_errno(code);
+        *ret = path;
+        return 0;
+}
+
+/* Written by hand: libcgroup 2.0.2 knows nothing of delegation; this is systemd's Delegate=yes contract. */
+int cgroup_backend_delegated_base(char **ret) {
+        _cleanup_free_ char *text = NULL, *leaf = NULL, *procs = NULL;
+        const char *own = NULL;
+        int r;
+
+        r = read_full_file("/proc/self/cgroup", &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+                if ((own = startswith(line, "0::")))
+                        break;
+        if (!own || streq(own, "/"))
+                return (*ret = strdup("/virtd")) ? 0 : -ENOMEM;
+        if (asprintf(&leaf, "/sys/fs/cgroup%s/supervisor", own) < 0 ||
+            asprintf(&procs, "/sys/fs/cgroup%s/supervisor/cgroup.procs", own) < 0)
+                return -ENOMEM;
+        if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        _cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) < 0)
+                return -errno;
+        if (asprintf(ret, "%s/groups", own) < 0)
+                return -ENOMEM;
+        return 0;
+}

@@ -1,0 +1,657 @@
+/* group-dbus.c: bus glue for cgroups: Group objects under /org/virtd/Virtd1/group and the Manager's group methods. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group-dbus.h"
+#include "group-watch.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "polkit.h"
+#include "strv.h"
+#include "virtd-bus.h"
+
+#define KNOWN_FLAGS ((uint64_t) (VIRTD_FLAG_INTERACTIVE | VIRTD_FLAG_RUNTIME))
+
+/* Group changes are always runtime-only (nothing is saved yet), so VIRTD_FLAG_RUNTIME changes nothing. */
+static int check_flags(uint64_t flags, sd_bus_error *error) {
+        if (flags & ~KNOWN_FLAGS)
+                return virtd_bus_error_setf(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
+                                               flags & ~KNOWN_FLAGS, KNOWN_FLAGS);
+        return 0;
+}
+
+/* Reads a(ss) into a NULL-terminated name, value, name, value, ... list. */
+static int read_pairs(sd_bus_message *m, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        const char *name, *value;
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ss)", &name, &value)) > 0)
+                if ((r = strv_extend(&l, name)) < 0 || (r = strv_extend(&l, value)) < 0)
+                        return r;
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int append_pairs(sd_bus_message *reply, char **pairs) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (char **p = pairs; r >= 0 && p && p[0] && p[1]; p += 2)
+                r = sd_bus_message_append(reply, "(ss)", p[0], p[1]);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int read_perm(sd_bus_message *m, CgroupPerm *ret, sd_bus_error *error) {
+        static const struct {
+                const char *key;
+                size_t offset;
+        } keys[] = {
+                { "task-uid", offsetof(CgroupPerm, task_uid) },     { "task-gid", offsetof(CgroupPerm, task_gid) },
+                { "task-fperm", offsetof(CgroupPerm, task_fperm) }, { "admin-uid", offsetof(CgroupPerm, admin_uid) },
+                { "admin-gid", offsetof(CgroupPerm, admin_gid) },   { "admin-dperm", offsetof(CgroupPerm, admin_dperm) },
+                { "admin-fperm", offsetof(CgroupPerm, admin_fperm) },
+        };
+        CgroupPerm p = CGROUP_PERM_NULL;
+        const char *key;
+        uint32_t value;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{su}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "{su}", &key, &value)) > 0) {
+                size_t i;
+
+                for (i = 0; i < ELEMENTSOF(keys); i++)
+                        if (streq(key, keys[i].key))
+                                break;
+                if (i == ELEMENTSOF(keys))
+                        return virtd_bus_error_setf(error, EINVAL, "Unknown permission '%s' (known: task-uid, task-gid, "
+                                                       "task-fperm, admin-uid, admin-gid, admin-dperm, admin-fperm).", key);
+                if (strstr(key, "perm") && value > 0777)
+                        return virtd_bus_error_setf(error, EINVAL, "Permission %s=%o is not a file mode (valid: 0–0777).",
+                                                       key, value);
+                *(uint32_t *) ((char *) &p + keys[i].offset) = value;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = p;
+        return 0;
+}
+
+/* CreateGroup(s group, a(ss) parameters, a{su} permissions, t flags) -> (o object, as inherited) */
+typedef struct CreateArgs {
+        GroupSpec spec;
+        char **params;
+        CgroupPerm perm;
+        uint64_t flags;
+} CreateArgs;
+
+static void create_args_done(CreateArgs *a) {
+        group_spec_done(&a->spec);
+        strv_free(a->params);
+}
+
+static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *error) {
+        const char *group;
+        int r;
+
+        r = sd_bus_message_rewind(m, true);
+        if (r >= 0)
+                r = sd_bus_message_read(m, "s", &group);
+        if (r < 0)
+                return r;
+        r = group_parse_spec(group, &a->spec, error);
+        if (r < 0)
+                return r;
+        if ((r = read_pairs(m, &a->params)) < 0 || (r = read_perm(m, &a->perm, error)) < 0 ||
+            (r = sd_bus_message_read(m, "t", &a->flags)) < 0)
+                return r;
+        return check_flags(a->flags, error);
+}
+
+static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(create_args_done) CreateArgs a = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **inherited = NULL;
+        _cleanup_free_ char *object = NULL;
+        GroupRegistry *reg = userdata;
+        int r;
+
+        r = read_create_args(m, &a, error);
+        if (r >= 0)
+                r = group_create(reg, &a.spec, a.params, &a.perm, &inherited, error);
+        if (r < 0)
+                return r;
+        r = group_object_path(a.spec.path, &object);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "o", object);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, inherited);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_CreateGroup(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(create_args_done) CreateArgs a = {};
+        int r;
+
+        r = read_create_args(m, &a, error);
+        if (r < 0)
+                return r;
+        return polkit_authorize(m, VIRTD_ACTION_MANAGE_GROUPS, a.flags & VIRTD_FLAG_INTERACTIVE, create_authorized,
+                                userdata, error);
+}
+
+/* The methods taking (s group, <middle>, t flags): the middle differs, the group and flags do not. */
+typedef struct GroupArgs {
+        GroupSpec spec;
+        int recursive, migrate, sticky;
+        char **params;
+        pid_t *pids;
+        size_t n_pids;
+        uint64_t flags;
+} GroupArgs;
+
+static void group_args_done(GroupArgs *a) {
+        group_spec_done(&a->spec);
+        strv_free(a->params);
+        free(a->pids);
+}
+
+static int read_pids(sd_bus_message *m, GroupArgs *a) {
+        const uint32_t *p;
+        size_t size;
+        int r;
+
+        r = sd_bus_message_read_array(m, 'u', (const void **) &p, &size);
+        if (r < 0)
+                return r;
+        a->n_pids = size / sizeof(uint32_t);
+        a->pids = calloc(a->n_pids + 1, sizeof(pid_t));
+        if (!a->pids)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_pids; i++)
+                a->pids[i] = (pid_t) p[i];
+        return 0;
+}
+
+/* layout: "d" delete (bb), "s" set (a(ss)), "m" move (aub), "c" move caller (b). */
+static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_error *error) {
+        const char *group;
+        int r;
+
+        r = sd_bus_message_rewind(m, true);
+        if (r >= 0)
+                r = sd_bus_message_read(m, "s", &group);
+        if (r < 0)
+                return r;
+        r = group_parse_spec(group, &a->spec, error);
+        if (r < 0)
+                return r;
+        switch (layout) {
+        case 'd':
+                r = sd_bus_message_read(m, "bb", &a->recursive, &a->migrate);
+                break;
+        case 's':
+                r = read_pairs(m, &a->params);
+                break;
+        case 'm':
+                r = read_pids(m, a);
+                if (r >= 0)
+                        r = sd_bus_message_read(m, "b", &a->sticky);
+                break;
+        default:
+                r = sd_bus_message_read(m, "b", &a->sticky);
+        }
+        if (r >= 0)
+                r = sd_bus_message_read(m, "t", &a->flags);
+        if (r < 0)
+                return r;
+        return check_flags(a->flags, error);
+}
+
+static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(group_args_done) GroupArgs a = {};
+        int r;
+
+        r = read_group_args(m, 'd', &a, error);
+        if (r >= 0)
+                r = group_delete(userdata, &a.spec, a.recursive, a.migrate, error);
+        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+}
+
+static int set_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(group_args_done) GroupArgs a = {};
+        int r;
+
+        r = read_group_args(m, 's', &a, error);
+        if (r >= 0)
+                r = group_set(userdata, &a.spec, a.params, error);
+        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+}
+
+static int move_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(group_args_done) GroupArgs a = {};
+        int r;
+
+        r = read_group_args(m, 'm', &a, error);
+        if (r >= 0)
+                r = group_move(userdata, &a.spec, a.pids, a.n_pids, a.sticky, error);
+        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+}
+
+/* cgexec's half that needs privileges: the caller's pid comes from the bus driver (SO_PEERCRED), never
+ * from an argument, so nobody can move someone else's process this way. */
+static int move_caller_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_(group_args_done) GroupArgs a = {};
+        pid_t pid;
+        int r;
+
+        r = read_group_args(m, 'c', &a, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_PID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_pid(creds, &pid);
+        if (r < 0)
+                return virtd_bus_error_setf(error, -r, "Cannot determine the caller's process: %s.", strerror(-r));
+        r = group_move(userdata, &a.spec, &pid, 1, a.sticky, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(m, "u", (uint32_t) pid);
+}
+
+static int authorize_group_call(sd_bus_message *m, void *userdata, sd_bus_error *error, char layout, AuthorizedFn fn) {
+        _cleanup_(group_args_done) GroupArgs a = {};
+        int r;
+
+        r = read_group_args(m, layout, &a, error);
+        if (r < 0)
+                return r;
+        return polkit_authorize(m, VIRTD_ACTION_MANAGE_GROUPS, a.flags & VIRTD_FLAG_INTERACTIVE, fn, userdata, error);
+}
+
+static int method_DeleteGroup(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return authorize_group_call(m, userdata, error, 'd', delete_authorized);
+}
+
+static int method_SetGroupParameters(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return authorize_group_call(m, userdata, error, 's', set_authorized);
+}
+
+static int method_MoveProcesses(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return authorize_group_call(m, userdata, error, 'm', move_authorized);
+}
+
+static int method_MoveCaller(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return authorize_group_call(m, userdata, error, 'c', move_caller_authorized);
+}
+
+static int method_GetGroupParameters(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(group_spec_done) GroupSpec spec = {};
+        _cleanup_strv_free_ char **names = NULL, **pairs = NULL;
+        const char *group;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &group);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(m, &names);
+        if (r < 0)
+                return r;
+        r = group_parse_spec(group, &spec, error);
+        if (r >= 0)
+                r = group_get(userdata, &spec, names, &pairs, error);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_pairs(reply, pairs);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_ListGroups(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        GroupRegistry *reg = userdata;
+        int r;
+
+        r = group_registry_sync(reg);
+        if (r < 0)
+                return virtd_bus_error_setf(error, -r, "Cannot list the groups under %s: %s.", reg->base, strerror(-r));
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(saso)");
+        for (Group *g = reg->groups; r >= 0 && g; g = g->next) {
+                r = sd_bus_message_open_container(reply, 'r', "saso");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", g->path);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, g->controllers);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "o", g->object_path);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_ListControllers(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        CgroupController *c = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cgroup_backend_list_controllers(&c, &n);
+        if (r < 0)
+                return virtd_bus_error_setf(error, -r, "Cannot list cgroup controllers: %s.", strerror(-r));
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(suus)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(suus)", c[i].name, c[i].version, c[i].hierarchy, c[i].mount);
+        cgroup_controllers_free(c, n);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_SnapshotGroups(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(m, &controllers);
+        if (r < 0)
+                return r;
+        for (char **c = controllers; c && *c; c++)
+                if (group_controller_validate(*c) < 0)
+                        return virtd_bus_error_setf(error, EINVAL, "Unknown controller '%s'.", *c);
+        r = group_snapshot(userdata, controllers, &text);
+        if (r < 0)
+                return virtd_bus_error_setf(error, -r, "Cannot take a snapshot: %s.", strerror(-r));
+        return sd_bus_reply_method_return(m, "s", text);
+}
+
+static int method_GetGroupStatistics(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        GroupRegistry *reg = userdata;
+        int r;
+
+        r = group_registry_sync(reg);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stttt)");
+        for (Group *g = reg->groups; r >= 0 && g; g = g->next) {
+                GroupStats s;
+
+                if (group_stats(g, &s) < 0)
+                        continue;
+                r = sd_bus_message_append(reply, "(stttt)", g->path, s.cpu_usage_nsec, s.memory_current, s.memory_peak,
+                                          s.pids_current);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int property_get_base(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", ((GroupRegistry *) userdata)->base);
+}
+
+static int append_pid_array(sd_bus_message *reply, const pid_t *pids, size_t n) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "u");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "u", (uint32_t) pids[i]);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int property_get_sticky(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = group_registry_sticky(userdata, &pids, &n);
+        if (r < 0)
+                return r;
+        return append_pid_array(reply, pids, n);
+}
+
+/* The Manager interface's group members, served by a second vtable on the root object (sd-bus merges
+ * vtables of one interface when their userdata differ). */
+static const sd_bus_vtable group_manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("GroupBase", "s", property_get_base, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("StickyProcesses", "au", property_get_sticky, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("CreateGroup",
+                                SD_BUS_ARGS("s", group, "a(ss)", parameters, "a{su}", permissions, "t", flags),
+                                SD_BUS_RESULT("o", object, "as", inherited), method_CreateGroup,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteGroup", SD_BUS_ARGS("s", group, "b", recursive, "b", migrate, "t", flags),
+                                SD_BUS_NO_RESULT, method_DeleteGroup, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetGroupParameters", SD_BUS_ARGS("s", group, "a(ss)", parameters, "t", flags),
+                                SD_BUS_NO_RESULT, method_SetGroupParameters, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetGroupParameters", SD_BUS_ARGS("s", group, "as", names),
+                                SD_BUS_RESULT("a(ss)", parameters), method_GetGroupParameters,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListGroups", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(saso)", groups), method_ListGroups,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListControllers", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(suus)", controllers),
+                                method_ListControllers, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("MoveProcesses", SD_BUS_ARGS("s", group, "au", pids, "b", sticky, "t", flags),
+                                SD_BUS_NO_RESULT, method_MoveProcesses, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("MoveCaller", SD_BUS_ARGS("s", group, "b", sticky, "t", flags), SD_BUS_RESULT("u", pid),
+                                method_MoveCaller, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SnapshotGroups", SD_BUS_ARGS("as", controllers), SD_BUS_RESULT("s", config),
+                                method_SnapshotGroups, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetGroupStatistics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(stttt)", statistics),
+                                method_GetGroupStatistics, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+static int property_get_path(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", ((Group *) userdata)->path);
+}
+
+static int property_get_controllers(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append_strv(reply, ((Group *) userdata)->controllers);
+}
+
+static int property_get_parameters(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **pairs = NULL;
+        int r;
+
+        r = group_parameters(userdata, &pairs);
+        if (r < 0)
+                return r;
+        return append_pairs(reply, pairs);
+}
+
+static int property_get_processes(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ pid_t *pids = NULL;
+        Group *g = userdata;
+        size_t n = 0;
+        int r;
+
+        r = group_processes(g, &pids, &n);
+        if (r < 0)
+                return r;
+        /* Reading the tasks is also when v1 learns about tasks that arrived behind virtd's back. */
+        (void) group_watch_tasks(g, pids, n);
+        if ((n > 0) != g->populated)
+                (void) group_update_populated(g);
+        return append_pid_array(reply, pids, n);
+}
+
+static int property_get_populated(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "b", ((Group *) userdata)->populated);
+}
+
+static int property_get_oom_kills(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", ((Group *) userdata)->oom_kills);
+}
+
+static int property_get_stat(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        GroupStats s;
+        uint64_t v;
+        int r;
+
+        r = group_stats(userdata, &s);
+        if (r < 0)
+                return r;
+        v = streq(property, "CpuUsageNsec") ? s.cpu_usage_nsec
+            : streq(property, "MemoryCurrent") ? s.memory_current
+            : streq(property, "MemoryPeak") ? s.memory_peak
+                                               : s.pids_current;
+        return sd_bus_message_append(reply, "t", v);
+}
+
+/* Live values read on demand carry no flag: introspection then says EmitsChangedSignal=false, which is
+ * the truth for counters the kernel changes all the time. */
+static const sd_bus_vtable group_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Path", "s", property_get_path, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Controllers", "as", property_get_controllers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Parameters", "a(ss)", property_get_parameters, 0, 0),
+        SD_BUS_PROPERTY("Processes", "au", property_get_processes, 0, 0),
+        SD_BUS_PROPERTY("Populated", "b", property_get_populated, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("OomKills", "t", property_get_oom_kills, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("CpuUsageNsec", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("MemoryPeak", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("PidsCurrent", "t", property_get_stat, 0, 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PopulatedChanged", SD_BUS_ARGS("b", populated), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("OomKill", SD_BUS_ARGS("t", oom_kills), 0),
+        SD_BUS_VTABLE_END
+};
+
+static int group_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                             sd_bus_error *error) {
+        _cleanup_free_ char *group = NULL;
+        Group *g;
+
+        if (group_path_from_object(path, &group) < 0)
+                return 0;
+        g = group_registry_lookup(userdata, group);
+        if (!g)
+                return 0;
+        *found = g;
+        return 1;
+}
+
+static int group_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        GroupRegistry *reg = userdata;
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        (void) group_registry_sync(reg);
+        for (Group *g = reg->groups; g; g = g->next)
+                if ((r = strv_extend(&l, g->object_path)) < 0)
+                        return r;
+        *nodes = TAKE_PTR(l);
+        return 1;
+}
+
+int group_dbus_register(GroupRegistry *reg) {
+        sd_bus *bus = reg->manager->bus;
+        int r;
+
+        r = sd_bus_add_object_vtable(bus, NULL, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, group_manager_vtable, reg);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_fallback_vtable(bus, NULL, VIRTD_OBJECT_GROUP_PREFIX, VIRTD_INTERFACE_GROUP, group_vtable,
+                                       group_object_find, reg);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_node_enumerator(bus, NULL, VIRTD_OBJECT_GROUP_PREFIX, group_node_enumerator, reg);
+        if (r < 0)
+                return r;
+        reg->bus = bus;
+        return group_registry_sync(reg);
+}
+
+int group_dbus_emit_added(Group *g) {
+        if (!g->registry->bus)
+                return 0;
+        return sd_bus_emit_interfaces_added(g->registry->bus, g->object_path, VIRTD_INTERFACE_GROUP, NULL);
+}
+
+int group_dbus_emit_removed(Group *g) {
+        if (!g->registry->bus)
+                return 0;
+        return sd_bus_emit_interfaces_removed(g->registry->bus, g->object_path, VIRTD_INTERFACE_GROUP, NULL);
+}
+
+int group_dbus_emit_populated(Group *g) {
+        sd_bus *bus = g->registry->bus;
+        int r;
+
+        if (!bus)
+                return 0;
+        r = sd_bus_emit_signal(bus, g->object_path, VIRTD_INTERFACE_GROUP, "PopulatedChanged", "b", (int) g->populated);
+        if (r < 0)
+                return r;
+        return sd_bus_emit_properties_changed(bus, g->object_path, VIRTD_INTERFACE_GROUP, "Populated", NULL);
+}
+
+int group_dbus_emit_oom(Group *g) {
+        sd_bus *bus = g->registry->bus;
+        int r;
+
+        if (!bus)
+                return 0;
+        r = sd_bus_emit_signal(bus, g->object_path, VIRTD_INTERFACE_GROUP, "OomKill", "t", g->oom_kills);
+        if (r < 0)
+                return r;
+        return sd_bus_emit_properties_changed(bus, g->object_path, VIRTD_INTERFACE_GROUP, "OomKills", NULL);
+}
+
+int group_dbus_emit_sticky(GroupRegistry *reg) {
+        if (!reg->bus)
+                return 0;
+        return sd_bus_emit_properties_changed(reg->bus, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "StickyProcesses",
+                                              NULL);
+}

@@ -1,0 +1,820 @@
+/* group.c: managed cgroups: the registry of Group objects under the managed base and the work behind each call. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "group-dbus.h"
+#include "group-watch.h"
+#include "group.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "strv.h"
+#include "virtd-bus.h"
+
+static char **strv_free_and_null(char **l) {
+        strv_free(l);
+        return NULL;
+}
+
+static Group *group_free(Group *g) {
+        if (!g)
+                return NULL;
+        group_watch_stop(g);
+        free(g->path);
+        free(g->object_path);
+        strv_free(g->controllers);
+        free(g);
+        return NULL;
+}
+
+static int group_new(GroupRegistry *r, const char *path, char **controllers, Group **ret) {
+        Group *g;
+        int k;
+
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->registry = r;
+        g->path = strdup(path);
+        g->controllers = calloc(1, sizeof(char *));
+        if (!g->path || !g->controllers) {
+                group_free(g);
+                return -ENOMEM;
+        }
+        for (char **c = controllers; *c; c++)
+                if ((k = strv_extend(&g->controllers, *c)) < 0) {
+                        group_free(g);
+                        return k;
+                }
+        k = group_object_path(path, &g->object_path);
+        if (k < 0) {
+                group_free(g);
+                return k;
+        }
+        *ret = g;
+        return 0;
+}
+
+int group_registry_new(Manager *m, const char *base, GroupRegistry **ret) {
+        GroupRegistry *r;
+        const char *reason;
+        int k;
+
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->manager = m;
+        r->event = sd_event_ref(m->event);
+        k = cgroup_backend_init();
+        if (k < 0)
+                log_warning_errno(k, "No usable cgroup hierarchy, group management is unavailable: %m");
+        if (base && *base)
+                r->base = strdup(base);
+        else if (cgroup_backend_unified() && getenv("INVOCATION_ID")) {
+                /* Started by systemd with Delegate=yes: our own cgroup is ours to manage. */
+                k = cgroup_backend_delegated_base(&r->base);
+                if (k < 0)
+                        log_warning_errno(k, "Cannot use the delegated cgroup, falling back to /virtd: %m");
+        }
+        if (!r->base)
+                r->base = strdup("/virtd");
+        if (!r->base) {
+                group_registry_free(r);
+                return -ENOMEM;
+        }
+        if (group_path_validate(r->base, &reason) < 0) {
+                log_error("Cgroup base '%s' %s.", r->base, reason);
+                group_registry_free(r);
+                return -EINVAL;
+        }
+        log_info("Managing cgroups under %s.", r->base);
+        *ret = r;
+        return 0;
+}
+
+GroupRegistry *group_registry_free(GroupRegistry *r) {
+        if (!r)
+                return NULL;
+        while (r->groups) {
+                Group *g = r->groups;
+                r->groups = g->next;
+                group_free(g);
+        }
+        pid_watch_free_all(&r->sticky);
+        sd_event_unref(r->event);
+        free(r->base);
+        free(r);
+        return NULL;
+}
+
+int group_full_path(GroupRegistry *r, const char *path, char **ret) {
+        if (streq(path, "/"))
+                return (*ret = strdup(r->base)) ? 0 : -ENOMEM;
+        return asprintf(ret, "%s%s", streq(r->base, "/") ? "" : r->base, path) < 0 ? -ENOMEM : 0;
+}
+
+/* The mounted controllers, each hierarchy once per name (v2's share one mount). */
+static int mounted_controllers(char ***ret) {
+        CgroupController *c = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cgroup_backend_list_controllers(&c, &n);
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof(char *));
+        for (size_t i = 0; l && r >= 0 && i < n; i++)
+                if (c[i].version > 0)
+                        r = strv_extend(&l, c[i].name);
+        cgroup_controllers_free(c, n);
+        if (!l)
+                return -ENOMEM;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* On v2 every controller shares the directory tree; a group "has" the ones its cgroup.controllers lists. */
+static bool v2_group_has(const char *controller, const char *full) {
+        _cleanup_free_ char *file = NULL, *text = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+
+        if (cgroup_backend_file(controller, full, "cgroup.controllers", &file) < 0 ||
+            read_full_file(file, &text, NULL) < 0)
+                return false;
+        l = strv_split(text, " \n");
+        return l && strv_contains(l, controller);
+}
+
+typedef struct Found {
+        char *path;
+        char **controllers;
+} Found;
+
+static void found_free(Found *f, size_t n) {
+        for (size_t i = 0; f && i < n; i++) {
+                free(f[i].path);
+                strv_free(f[i].controllers);
+        }
+        free(f);
+}
+
+static int found_add(Found **f, size_t *n, const char *path, const char *controller) {
+        Found *grown;
+        size_t i;
+
+        for (i = 0; i < *n; i++)
+                if (streq((*f)[i].path, path))
+                        break;
+        if (i == *n) {
+                grown = realloc(*f, sizeof(**f) * (*n + 1));
+                if (!grown)
+                        return -ENOMEM;
+                *f = grown;
+                grown[*n] = (Found) { .path = strdup(path), .controllers = calloc(1, sizeof(char *)) };
+                (*n)++;
+                if (!grown[i].path || !grown[i].controllers)
+                        return -ENOMEM;
+        }
+        return strv_contains((*f)[i].controllers, controller) ? 0 : strv_extend(&(*f)[i].controllers, controller);
+}
+
+/* Every group below the base, relative to it, with the hierarchies it exists in. */
+static int scan(GroupRegistry *r, Found **ret, size_t *ret_n) {
+        _cleanup_strv_free_ char **controllers = NULL;
+        Found *f = NULL;
+        size_t n = 0, blen = streq(r->base, "/") ? 0 : strlen(r->base);
+        int k;
+
+        k = mounted_controllers(&controllers);
+        if (k < 0)
+                return k;
+        for (char **c = controllers; *c; c++) {
+                _cleanup_strv_free_ char **paths = NULL;
+                bool v2 = cgroup_backend_version(*c) == 2;
+
+                k = cgroup_backend_walk(*c, r->base, &paths);
+                if (k == -ENOENT)
+                        continue;
+                if (k < 0)
+                        goto fail;
+                for (char **p = paths; *p; p++) {
+                        const char *rel = *p + blen;
+
+                        if (!*rel || streq(rel, "/") || (v2 && !v2_group_has(*c, *p)))
+                                continue;
+                        if (group_path_validate(rel, NULL) < 0)
+                                continue; /* made by someone else with a name virtd cannot address */
+                        k = found_add(&f, &n, rel, *c);
+                        if (k < 0)
+                                goto fail;
+                }
+        }
+        *ret = f;
+        *ret_n = n;
+        return 0;
+fail:
+        found_free(f, n);
+        return k;
+}
+
+Group *group_registry_find(GroupRegistry *r, const char *path) {
+        for (Group *g = r->groups; g; g = g->next)
+                if (streq(g->path, path))
+                        return g;
+        return NULL;
+}
+
+Group *group_registry_lookup(GroupRegistry *r, const char *path) {
+        Group *g = group_registry_find(r, path);
+
+        if (!g && group_registry_sync(r) >= 0)
+                g = group_registry_find(r, path);
+        return g;
+}
+
+static void registry_remove(GroupRegistry *r, Group *g) {
+        for (Group **p = &r->groups; *p; p = &(*p)->next)
+                if (*p == g) {
+                        *p = g->next;
+                        break;
+                }
+        (void) group_dbus_emit_removed(g);
+        group_free(g);
+}
+
+static int registry_add(GroupRegistry *r, const Found *f) {
+        Group *g;
+        int k;
+
+        k = group_new(r, f->path, f->controllers, &g);
+        if (k < 0)
+                return k;
+        g->next = r->groups;
+        r->groups = g;
+        (void) group_watch_start(g);
+        (void) group_update_populated(g);
+        (void) group_dbus_emit_added(g);
+        return 0;
+}
+
+int group_registry_sync(GroupRegistry *r) {
+        Found *f = NULL;
+        size_t n = 0;
+        int k;
+
+        k = scan(r, &f, &n);
+        if (k < 0)
+                return k;
+        for (Group *g = r->groups, *next; g; g = next) {
+                bool present = false;
+
+                next = g->next;
+                for (size_t i = 0; i < n && !present; i++)
+                        present = streq(f[i].path, g->path);
+                if (!present)
+                        registry_remove(r, g);
+        }
+        for (size_t i = 0; i < n && k >= 0; i++) {
+                Group *g = group_registry_find(r, f[i].path);
+
+                if (!g)
+                        k = registry_add(r, &f[i]);
+                else if (strv_length(g->controllers) != strv_length(f[i].controllers)) {
+                        strv_free(g->controllers);
+                        g->controllers = TAKE_PTR(f[i].controllers);
+                        group_watch_stop(g);
+                        (void) group_watch_start(g);
+                }
+        }
+        found_free(f, n);
+        return k;
+}
+
+int group_registry_reload(GroupRegistry *r) {
+        int k = cgroup_backend_init();
+
+        if (k < 0)
+                return k;
+        return group_registry_sync(r);
+}
+
+int group_parse_spec(const char *s, GroupSpec *ret, sd_bus_error *error) {
+        const char *reason = NULL;
+        int k;
+
+        k = group_spec_parse(s, ret, &reason);
+        if (k == -EINVAL)
+                return virtd_bus_error_setf(error, EINVAL, "Group '%s' %s.", s, reason);
+        return k;
+}
+
+/* The controllers a call addresses: as named (mapped to this host's v1 or v2 names), or the group's own. */
+static int resolve_controllers(GroupRegistry *r, const GroupSpec *spec, bool must_exist, char ***ret,
+                               sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        Group *g = streq(spec->path, "/") ? NULL : group_registry_lookup(r, spec->path);
+        int k;
+
+        if (!l)
+                return -ENOMEM;
+        if (must_exist && !g)
+                return virtd_bus_error_setf(error, ENOENT, "Group %s does not exist under %s.", spec->path, r->base);
+        if (!spec->controllers) {
+                if (!g)
+                        return virtd_bus_error_setf(error, EINVAL, "Group '%s' names no controllers (use CONTROLLERS:PATH).",
+                                                       spec->path);
+                *ret = TAKE_PTR(l);
+                for (char **c = g->controllers; *c; c++)
+                        if ((k = strv_extend(ret, *c)) < 0)
+                                return k;
+                return 0;
+        }
+        for (char **c = spec->controllers; *c; c++) {
+                const char *name = *c;
+
+                if (cgroup_backend_version(name) < 0) {
+                        const char *alt = group_controller_to_v2(name);
+                        if (!alt || cgroup_backend_version(alt) != 2)
+                                alt = group_controller_to_v1(name);
+                        if (!alt || cgroup_backend_version(alt) < 0)
+                                return virtd_bus_error_setf(error, EOPNOTSUPP,
+                                                               "Group %s: controller '%s' is not mounted on this host.",
+                                                               spec->path, name);
+                        name = alt;
+                }
+                if (!strv_contains(l, name) && (k = strv_extend(&l, name)) < 0)
+                        return k;
+                if (must_exist && !strv_contains(g->controllers, name))
+                        return virtd_bus_error_setf(error, ENOENT, "Group %s does not exist in the %s hierarchy.",
+                                                       spec->path, name);
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Checks a parameter name against the group's controllers; on v2 translates v1 names. */
+static int resolve_parameter(const char *path, char **controllers, const char *name, const char *value,
+                             char **ret_controller, char **ret_name, char **ret_value, sd_bus_error *error) {
+        _cleanup_free_ char *controller = NULL;
+        const char *reason = NULL;
+        int k;
+
+        k = group_parameter_controller(name, &controller);
+        if (k == -EINVAL)
+                return virtd_bus_error_setf(error, EINVAL,
+                                               "Group %s: '%s' is not a parameter name (CONTROLLER.FILE with a known controller).",
+                                               path, name);
+        if (k < 0)
+                return k;
+        if (value && group_value_validate(value, &reason) < 0)
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: the value of %s %s.", path, name, reason);
+        if (cgroup_backend_version(controller) == 2 || (!strv_contains(controllers, controller) &&
+                                                       group_controller_to_v2(controller) &&
+                                                       strv_contains(controllers, group_controller_to_v2(controller)))) {
+                const char *v2 = group_controller_to_v2(controller);
+                if (v2 && cgroup_backend_version(v2) == 2 && value &&
+                    group_parameter_to_v2(name, value, ret_name, ret_value) >= 0) {
+                        *ret_controller = strdup(v2);
+                        return *ret_controller ? 0 : -ENOMEM;
+                }
+        }
+        if (!strv_contains(controllers, controller))
+                return virtd_bus_error_setf(error, EINVAL, "Group %s has no controller '%s' for parameter %s.", path,
+                                               controller, name);
+        *ret_name = strdup(name);
+        *ret_value = value ? strdup(value) : NULL;
+        *ret_controller = TAKE_PTR(controller);
+        return *ret_name && (!value || *ret_value) ? 0 : -ENOMEM;
+}
+
+typedef struct Applied {
+        char *controller, *name, *old_value;
+} Applied;
+
+static void applied_free(Applied *a, size_t n) {
+        for (size_t i = 0; a && i < n; i++) {
+                free(a[i].controller);
+                free(a[i].name);
+                free(a[i].old_value);
+        }
+        free(a);
+}
+
+/* Writes params in order; with undo, earlier values are restored when a later one fails. */
+static int apply_parameters(const char *path, const char *full, char **controllers, char **params, bool undo,
+                            sd_bus_error *error) {
+        Applied *done = NULL;
+        size_t n = 0;
+        int k = 0;
+
+        for (char **p = params; p && p[0] && p[1]; p += 2) {
+                _cleanup_free_ char *controller = NULL, *name = NULL, *value = NULL, *message = NULL, *old = NULL;
+                Applied *grown;
+
+                k = resolve_parameter(path, controllers, p[0], p[1], &controller, &name, &value, error);
+                if (k < 0)
+                        break;
+                k = cgroup_backend_parameter_writable(controller, full, name);
+                if (k <= 0) {
+                        k = virtd_bus_error_setf(error, EINVAL, k == 0 ? "Group %s: parameter %s is read-only."
+                                                                         : "Group %s has no parameter %s.",
+                                                    path, name);
+                        break;
+                }
+                if (undo)
+                        (void) cgroup_backend_get(controller, full, name, &old);
+                k = cgroup_backend_set(controller, full, name, value, &message);
+                if (k < 0) {
+                        k = virtd_bus_error_setf(error, -k, "Group %s: cannot set %s to '%s': %s.", path, name, value,
+                                                    message ?: strerror(-k));
+                        break;
+                }
+                grown = realloc(done, sizeof(*done) * (n + 1));
+                if (!grown) {
+                        k = -ENOMEM;
+                        break;
+                }
+                done = grown;
+                done[n++] = (Applied) { TAKE_PTR(controller), TAKE_PTR(name), TAKE_PTR(old) };
+        }
+        if (k < 0 && undo)
+                for (size_t i = n; i > 0; i--)
+                        if (done[i - 1].old_value &&
+                            cgroup_backend_set(done[i - 1].controller, full, done[i - 1].name, done[i - 1].old_value, NULL) < 0)
+                                log_warning("Group %s: cannot restore %s to '%s'.", path, done[i - 1].name,
+                                            done[i - 1].old_value);
+        applied_free(done, n);
+        return k;
+}
+
+/* cpuset.cpus and cpuset.mems start empty in a new v1 group, and an empty cpuset takes no tasks:
+ * copy each one the caller did not set from the parent, top-down through the directories made. */
+static int cpuset_inherit(GroupRegistry *r, const char *top, const char *full, char **params, char ***inherited) {
+        static const char * const names[] = { "cpuset.cpus", "cpuset.mems" };
+        int k;
+
+        if (cgroup_backend_version("cpuset") != 1)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                bool given = false;
+
+                for (char **p = params; p && p[0] && p[1]; p += 2)
+                        given = given || streq(p[0], names[i]);
+                for (const char *end = full + strlen(top);; end = strchr(end + 1, '/')) {
+                        _cleanup_free_ char *dir = strndup(full, end ? (size_t) (end - full) : strlen(full));
+                        _cleanup_free_ char *parent = NULL, *value = NULL, *current = NULL;
+
+                        if (!dir)
+                                return -ENOMEM;
+                        if (given && streq(dir, full))
+                                break;
+                        parent = strndup(dir, strrchr(dir, '/') - dir);
+                        if (!parent)
+                                return -ENOMEM;
+                        if (cgroup_backend_get("cpuset", dir, names[i], &current) >= 0 && *current)
+                                goto next;
+                        k = cgroup_backend_get("cpuset", *parent ? parent : "/", names[i], &value);
+                        if (k >= 0)
+                                k = cgroup_backend_set("cpuset", dir, names[i], value, NULL);
+                        if (k < 0)
+                                return k;
+                        if (streq(dir, full) && (k = strv_extend(inherited, names[i])) < 0)
+                                return k;
+                next:
+                        if (!end)
+                                break;
+                }
+        }
+        return 0;
+}
+
+/* The topmost directory a create would make in one hierarchy (the first missing ancestor). */
+static int first_missing(const char *controller, const char *full, char **ret) {
+        _cleanup_free_ char *p = strdup(full);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *slash = p + 1;; slash++) {
+                slash = strchr(slash, '/');
+                if (slash)
+                        *slash = 0;
+                if (!cgroup_backend_exists(controller, p)) {
+                        *ret = TAKE_PTR(p);
+                        return 1;
+                }
+                if (!slash)
+                        return 0;
+                *slash = '/';
+        }
+}
+
+static void undo_create(char **controllers, char **tops) {
+        for (size_t i = 0; controllers[i]; i++)
+                if (tops[i] && cgroup_backend_delete(controllers[i], tops[i], /* recursive= */ true, NULL) < 0)
+                        log_warning("Cannot remove %s:%s after a failed create.", controllers[i], tops[i]);
+}
+
+int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const CgroupPerm *perm,
+                 char ***ret_inherited, sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL, **inherited = calloc(1, sizeof(char *));
+        _cleanup_free_ char *full = NULL, *message = NULL;
+        char **tops = NULL;
+        size_t n;
+        int k;
+
+        if (!inherited)
+                return -ENOMEM;
+        if (!spec->controllers)
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: name the controllers to create it in (CONTROLLERS:PATH).",
+                                               spec->path);
+        if (streq(spec->path, "/"))
+                return virtd_bus_error_setf(error, EINVAL, "Group path '/' is the managed base %s itself.", r->base);
+        k = resolve_controllers(r, spec, false, &controllers, error);
+        if (k < 0)
+                return k;
+        k = group_full_path(r, spec->path, &full);
+        if (k < 0)
+                return k;
+        n = strv_length(controllers);
+        tops = calloc(n + 1, sizeof(char *));
+        if (!tops)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                k = first_missing(controllers[i], full, &tops[i]);
+                if (k == 0)
+                        k = virtd_bus_error_setf(error, EEXIST, "Group %s already exists in the %s hierarchy.", spec->path,
+                                                    controllers[i]);
+                if (k < 0)
+                        goto fail;
+        }
+        /* Check every parameter name before touching the kernel. */
+        for (char **p = params; p && p[0] && p[1]; p += 2) {
+                _cleanup_free_ char *c = NULL, *nm = NULL, *v = NULL;
+                k = resolve_parameter(spec->path, controllers, p[0], p[1], &c, &nm, &v, error);
+                if (k < 0)
+                        goto fail;
+        }
+        k = cgroup_backend_create(full, controllers, perm, &message);
+        if (k < 0) {
+                k = virtd_bus_error_setf(error, -k, "Cannot create group %s: %s.", spec->path, message ?: strerror(-k));
+                goto undo;
+        }
+        if (strv_contains(controllers, "cpuset")) {
+                const char *top = NULL;
+                for (size_t i = 0; i < n; i++)
+                        if (streq(controllers[i], "cpuset"))
+                                top = tops[i];
+                k = cpuset_inherit(r, top, full, params, &inherited);
+                if (k < 0) {
+                        k = virtd_bus_error_setf(error, -k, "Group %s: cannot inherit cpuset.cpus/mems from the parent: %s.",
+                                                    spec->path, strerror(-k));
+                        goto undo;
+                }
+        }
+        k = apply_parameters(spec->path, full, controllers, params, /* undo= */ false, error);
+        if (k < 0)
+                goto undo;
+        for (size_t i = 0; i < n; i++)
+                free(tops[i]);
+        free(tops);
+        (void) group_registry_sync(r);
+        if (ret_inherited)
+                *ret_inherited = TAKE_PTR(inherited);
+        return 0;
+undo:
+        undo_create(controllers, tops);
+fail:
+        for (size_t i = 0; i < n; i++)
+                free(tops[i]);
+        free(tops);
+        return k;
+}
+
+static int refuse_busy(GroupRegistry *r, const char *path, char **controllers, bool recursive, bool migrate,
+                       sd_bus_error *error) {
+        _cleanup_free_ char *full = NULL;
+        int k;
+
+        k = group_full_path(r, path, &full);
+        if (k < 0)
+                return k;
+        for (char **c = controllers; *c; c++) {
+                _cleanup_strv_free_ char **tree = NULL;
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+
+                k = cgroup_backend_walk(*c, full, &tree);
+                if (k == -ENOENT)
+                        continue;
+                if (k < 0)
+                        return k;
+                if (!recursive && strv_length(tree) > 1)
+                        return virtd_bus_error_setf(error, ENOTEMPTY,
+                                                       "Group %s has subgroups in the %s hierarchy (%s); delete them first or delete recursively.",
+                                                       path, *c, tree[1] + strlen(r->base));
+                for (char **t = tree; !migrate && *t; t++) {
+                        if (cgroup_backend_procs(*c, *t, &pids, &n) >= 0 && n > 0)
+                                return virtd_bus_error_setf(error, ENOTEMPTY,
+                                                               "Group %s has %zu process(es) in %s (first: %d); move them or delete with migration.",
+                                                               path, n, *c, (int) pids[0]);
+                        free(pids);
+                        pids = NULL;
+                }
+        }
+        return 0;
+}
+
+int group_delete(GroupRegistry *r, const GroupSpec *spec, bool recursive, bool migrate, sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL;
+        _cleanup_free_ char *full = NULL;
+        int k;
+
+        if (streq(spec->path, "/"))
+                return virtd_bus_error_setf(error, EINVAL, "Group path '/' is the managed base %s itself.", r->base);
+        k = resolve_controllers(r, spec, true, &controllers, error);
+        if (k < 0)
+                return k;
+        k = refuse_busy(r, spec->path, controllers, recursive, migrate, error);
+        if (k < 0)
+                return k;
+        k = group_full_path(r, spec->path, &full);
+        if (k < 0)
+                return k;
+        for (char **c = controllers; *c; c++) {
+                _cleanup_free_ char *message = NULL;
+
+                k = cgroup_backend_delete(*c, full, recursive, &message);
+                if (k < 0) {
+                        (void) group_registry_sync(r);
+                        return virtd_bus_error_setf(error, -k, "Cannot delete group %s from the %s hierarchy: %s.",
+                                                       spec->path, *c, message ?: strerror(-k));
+                }
+        }
+        return group_registry_sync(r);
+}
+
+int group_set(GroupRegistry *r, const GroupSpec *spec, char **params, sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL;
+        _cleanup_free_ char *full = NULL;
+        int k;
+
+        if (strv_length(params) == 0)
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: no parameters given.", spec->path);
+        k = resolve_controllers(r, spec, true, &controllers, error);
+        if (k < 0)
+                return k;
+        k = group_full_path(r, spec->path, &full);
+        if (k < 0)
+                return k;
+        return apply_parameters(spec->path, full, controllers, params, /* undo= */ true, error);
+}
+
+static int get_one(const char *path, const char *full, char **controllers, const char *name, char ***pairs,
+                   sd_bus_error *error) {
+        _cleanup_free_ char *controller = NULL, *file = NULL, *v = NULL, *value = NULL;
+        int k;
+
+        k = resolve_parameter(path, controllers, name, NULL, &controller, &file, &v, error);
+        if (k < 0)
+                return k;
+        k = cgroup_backend_get(controller, full, file, &value);
+        if (k == -ENOENT || k == -EINVAL)
+                return virtd_bus_error_setf(error, EINVAL, "Group %s has no parameter %s.", path, name);
+        if (k < 0)
+                return virtd_bus_error_setf(error, -k, "Group %s: cannot read %s: %s.", path, name, strerror(-k));
+        if ((k = strv_extend(pairs, name)) < 0 || (k = strv_extend(pairs, value)) < 0)
+                return k;
+        return 0;
+}
+
+int group_get(GroupRegistry *r, const GroupSpec *spec, char **names, char ***ret_pairs, sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL, **pairs = calloc(1, sizeof(char *));
+        _cleanup_free_ char *full = NULL;
+        Group *g;
+        int k;
+
+        if (!pairs)
+                return -ENOMEM;
+        k = resolve_controllers(r, spec, true, &controllers, error);
+        if (k < 0)
+                return k;
+        if (strv_length(names) == 0) {
+                g = group_registry_find(r, spec->path);
+                pairs = strv_free_and_null(pairs);
+                k = group_parameters(g, &pairs);
+                if (k < 0)
+                        return virtd_bus_error_setf(error, -k, "Group %s: cannot read parameters: %s.", spec->path,
+                                                       strerror(-k));
+                *ret_pairs = TAKE_PTR(pairs);
+                return 0;
+        }
+        k = group_full_path(r, spec->path, &full);
+        if (k < 0)
+                return k;
+        for (char **n = names; *n; n++)
+                if ((k = get_one(spec->path, full, controllers, *n, &pairs, error)) < 0)
+                        return k;
+        *ret_pairs = TAKE_PTR(pairs);
+        return 0;
+}
+
+static void on_sticky_exit(PidWatch *w) {
+        GroupRegistry *r = w->owner;
+
+        pid_watch_remove(&r->sticky, w);
+        (void) group_dbus_emit_sticky(r);
+}
+
+/* Puts pid back where it was, hierarchy by hierarchy, after a later pid of the batch failed. */
+static void move_back(char **controllers, char **origins, pid_t pid) {
+        for (size_t i = 0; controllers[i]; i++) {
+                char *one[] = { controllers[i], NULL };
+                if (origins[i] && cgroup_backend_attach(origins[i], one, pid, NULL) < 0)
+                        log_warning("Cannot move process %d back to %s:%s.", (int) pid, controllers[i], origins[i]);
+        }
+}
+
+int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool sticky,
+               sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL;
+        _cleanup_free_ char *full = NULL;
+        char ***origins = NULL;
+        size_t nc, moved = 0;
+        Group *g;
+        int k = 0;
+
+        if (n == 0)
+                return virtd_bus_error_setf(error, EINVAL, "Group %s: no processes given.", spec->path);
+        k = resolve_controllers(r, spec, true, &controllers, error);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] <= 0 || (kill(pids[i], 0) < 0 && errno == ESRCH))
+                        return virtd_bus_error_setf(error, ESRCH, "Process %d does not exist.", (int) pids[i]);
+        k = group_full_path(r, spec->path, &full);
+        if (k < 0)
+                return k;
+        nc = strv_length(controllers);
+        origins = calloc(n, sizeof(char **));
+        if (!origins)
+                return -ENOMEM;
+        for (; moved < n; moved++) {
+                _cleanup_free_ char *message = NULL;
+
+                origins[moved] = calloc(nc + 1, sizeof(char *));
+                if (!origins[moved]) {
+                        k = -ENOMEM;
+                        break;
+                }
+                for (size_t i = 0; i < nc; i++)
+                        (void) cgroup_backend_current_path(pids[moved], controllers[i], &origins[moved][i]);
+                k = cgroup_backend_attach(full, controllers, pids[moved], &message);
+                if (k < 0) {
+                        k = virtd_bus_error_setf(error, -k, "Cannot move process %d into group %s: %s.", (int) pids[moved],
+                                                    spec->path, message ?: strerror(-k));
+                        move_back(controllers, origins[moved], pids[moved]);
+                        break;
+                }
+        }
+        for (size_t j = 0; j < n && origins[j]; j++) {
+                if (k < 0 && j < moved)
+                        move_back(controllers, origins[j], pids[j]);
+                for (size_t i = 0; i < nc; i++)
+                        free(origins[j][i]);
+                free(origins[j]);
+        }
+        free(origins);
+        if (k < 0)
+                return k;
+        if (sticky) {
+                for (size_t i = 0; i < n; i++)
+                        (void) pid_watch_add(&r->sticky, r->event, pids[i], r, on_sticky_exit);
+                (void) group_dbus_emit_sticky(r);
+        }
+        g = group_registry_find(r, spec->path);
+        if (g) {
+                (void) group_watch_tasks(g, pids, n);
+                (void) group_update_populated(g);
+        }
+        return 0;
+}
+
+int group_registry_sticky(GroupRegistry *r, pid_t **ret, size_t *ret_n) {
+        size_t n = pid_watch_count(r->sticky), i = 0;
+        pid_t *l = calloc(n + 1, sizeof(pid_t));
+
+        if (!l)
+                return -ENOMEM;
+        for (PidWatch *w = r->sticky; w; w = w->next)
+                l[i++] = w->pid;
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
