@@ -1,6 +1,7 @@
 /* cgroup-backend.c: the one wrapper around libcgroup: ECG* codes become -errno here, messages keep libcgroup's words. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <libcgroup.h>
 #include <linux/magic.h>
@@ -93,6 +94,21 @@ static int set_message(char **ret_message, int r, const char *text) {
         if (ret_message) {
                 free(*ret_message);
                 *ret_message = strdup(text);
+        }
+        return r;
+}
+
+static int set_messagef(char **ret_message, int r, const char *format, ...) _printf_(3, 4);
+
+static int set_messagef(char **ret_message, int r, const char *format, ...) {
+        va_list ap;
+
+        if (ret_message) {
+                free(*ret_message);
+                va_start(ap, format);
+                if (vasprintf(ret_message, format, ap) < 0)
+                        *ret_message = NULL;
+                va_end(ap);
         }
         return r;
 }
@@ -218,8 +234,32 @@ bool cgroup_backend_exists(const char *controller, const char *path) {
 }
 
 /* Written by hand: libcgroup 2.0.2 has no call that enables a controller in cgroup.subtree_control.
- * Every ancestor of path, top down, must list the controller before path can use it. */
-static int enable_v2_controller(const char *controller, const char *path) {
+ * Every ancestor of path, top down, must list the controller before path can use it, so missing
+ * ancestors are made here (the caller removes what a failed create made, from its first missing one). */
+static int ensure_parent_directory(const char *file) {
+        _cleanup_free_ char *dir = strdup(file);
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = 0;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int write_subtree_control(const char *file, const char *word) {
+        _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0 || write(fd, word, strlen(word)) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Records "+controller" writes as "FILE\tcontroller" in *undo, so a failed create can take them back. */
+static int enable_v2_controller(const char *controller, const char *path, char ***undo) {
         _cleanup_free_ char *prefix = strdup(path);
         char *slash;
 
@@ -238,6 +278,9 @@ static int enable_v2_controller(const char *controller, const char *path) {
                 slash[1] = saved;
                 if (r < 0)
                         return r;
+                r = ensure_parent_directory(file);
+                if (r < 0)
+                        return r;
                 r = read_full_file(file, &current, NULL);
                 if (r < 0)
                         return r;
@@ -248,8 +291,44 @@ static int enable_v2_controller(const char *controller, const char *path) {
                         continue;
                 if (asprintf(&word, "+%s", controller) < 0)
                         return -ENOMEM;
-                _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || write(fd, word, strlen(word)) < 0)
+                r = write_subtree_control(file, word);
+                if (r < 0)
+                        return r;
+                free(word);
+                if (asprintf(&word, "%s\t%s", file, controller) < 0 || strv_extend(undo, word) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Switches off, newest first, what enable_v2_controller() switched on. Threaded controllers (cpu, pids)
+ * can be enabled above a group holding processes while memory cannot, so a create may fail half-way. */
+static void undo_v2_enable(char **undo) {
+        for (size_t i = strv_length(undo); i > 0; i--) {
+                _cleanup_free_ char *word = NULL;
+                char *tab = strchr(undo[i - 1], '\t');
+
+                *tab = 0;
+                if (asprintf(&word, "-%s", tab + 1) >= 0)
+                        (void) write_subtree_control(undo[i - 1], word);
+        }
+}
+
+/* Written by hand: libcgroup 2.0.2 applies task{} ownership and fperm to "tasks", which v2 does not have;
+ * there the files a task owner needs are cgroup.procs and cgroup.threads. */
+static int apply_v2_task_perm(const char *controller, const char *path, const CgroupPerm *perm) {
+        static const char * const files[] = { "cgroup.procs", "cgroup.threads" };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *file = NULL;
+                int r = cgroup_backend_file(controller, path, files[i], &file);
+
+                if (r < 0)
+                        return r;
+                if ((perm->task_uid != CGROUP_PERM_UNSET || perm->task_gid != CGROUP_PERM_UNSET) &&
+                    chown(file, perm->task_uid, perm->task_gid) < 0)
+                        return -errno;
+                if (perm->task_fperm != CGROUP_PERM_UNSET && chmod(file, perm->task_fperm) < 0)
                         return -errno;
         }
         return 0;
@@ -268,18 +347,11 @@ static int build_cgroup(const char *path, char * const *controllers, struct cgro
         return 0;
 }
 
-int cgroup_backend_create(const char *path, char * const *controllers, const CgroupPerm *perm, char **ret_message) {
+static int create_with_libcgroup(const char *path, char * const *controllers, const CgroupPerm *perm,
+                                 char **ret_message) {
         _cleanup_(cgroup_freep) struct cgroup *g = NULL;
         int r, code;
 
-        assert(path && controllers && perm);
-        for (char * const *c = controllers; *c; c++) {
-                r = cgroup_backend_version(*c);
-                if (r < 0)
-                        return set_message(ret_message, -EOPNOTSUPP, "the controller is not mounted on this host");
-                if (r == 2 && (r = enable_v2_controller(*c, path)) < 0)
-                        return set_message(ret_message, r, "cannot enable the controller in cgroup.subtree_control");
-        }
         r = build_cgroup(path, controllers, &g);
         if (r < 0)
                 return r;
@@ -291,6 +363,106 @@ int cgroup_backend_create(const char *path, char * const *controllers, const Cgr
         code = cgroup_create_cgroup(g, /* ignore_ownership= */ 0);
         if (code != 0)
                 return ecg_fail(code, ret_message);
+        for (char * const *c = controllers; *c; c++)
+                if (cgroup_backend_version(*c) == 2) {
+                        r = apply_v2_task_perm(*c, path, perm);
+                        if (r < 0)
+                                return set_message(ret_message, r, "cannot give cgroup.procs to the task owner");
+                        break; /* one directory serves every v2 controller */
+                }
+        return 0;
+}
+
+int cgroup_backend_create(const char *path, char * const *controllers, const CgroupPerm *perm, char **ret_message) {
+        _cleanup_strv_free_ char **undo = NULL;
+        int r;
+
+        assert(path && controllers && perm);
+        for (char * const *c = controllers; *c; c++) {
+                r = cgroup_backend_version(*c);
+                if (r < 0) {
+                        undo_v2_enable(undo);
+                        return set_message(ret_message, -EOPNOTSUPP, "the controller is not mounted on this host");
+                }
+                if (r == 2 && (r = enable_v2_controller(*c, path, &undo)) < 0) {
+                        undo_v2_enable(undo);
+                        return set_message(ret_message, r,
+                                           "cannot enable the controller in cgroup.subtree_control (cgroup v2 allows no "
+                                           "subgroups with controllers under a group that holds processes)");
+                }
+        }
+        r = create_with_libcgroup(path, controllers, perm, ret_message);
+        if (r < 0)
+                undo_v2_enable(undo);
+        return r;
+}
+
+/* Returns 1 and the first subgroup of parent_dir other than child_name, 0 when there is none. */
+static int find_other_subgroup(const char *parent_dir, const char *child_name, char **ret) {
+        DIR *d = opendir(parent_dir);
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                if (de->d_type == DT_DIR && de->d_name[0] != '.' && !streq(de->d_name, child_name)) {
+                        *ret = strdup(de->d_name);
+                        closedir(d);
+                        return *ret ? 1 : -ENOMEM;
+                }
+        closedir(d);
+        return 0;
+}
+
+
+/* cgroup.events says "populated 1" while the group or any subgroup holds a process. */
+static int v2_populated(const char *controller, const char *path) {
+        _cleanup_free_ char *file = NULL, *events = NULL;
+        int r;
+
+        if ((r = cgroup_backend_file(controller, path, "cgroup.events", &file)) < 0 ||
+            (r = read_full_file(file, &events, NULL)) < 0)
+                return r;
+        return strstr(events, "populated 1") != NULL;
+}
+
+/* Written by hand, libcgroup 2.0.2 does not know v2's "no internal processes" rule: cgdelete moves a group's
+ * tasks to its parent, which v2 refuses (EBUSY) while the parent enables controllers for its subgroups. When
+ * the group being deleted is the parent's last subgroup, those controllers serve nobody any more, so they are
+ * switched off first. */
+static int release_v2_parent(const char *controller, const char *path, char **ret_message) {
+        _cleanup_free_ char *dir = NULL, *file = NULL, *enabled = NULL, *other = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        char *slash;
+        int r;
+
+        if ((r = cgroup_backend_file(controller, path, NULL, &dir)) < 0)
+                return r;
+        slash = strrchr(dir, '/');
+        *slash = 0;
+        r = find_other_subgroup(dir, slash + 1, &other);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return set_messagef(ret_message, -EBUSY,
+                                    "cgroup v2 allows no processes in a group whose subgroups use controllers, and the "
+                                    "parent still has subgroup '%s', so the tasks cannot move there", other);
+        if (asprintf(&file, "%s/cgroup.subtree_control", dir) < 0)
+                return -ENOMEM;
+        if ((r = read_full_file(file, &enabled, NULL)) < 0)
+                return r;
+        if (!(l = strv_split(enabled, " \n")))
+                return -ENOMEM;
+        for (char **c = l; *c; c++) {
+                _cleanup_free_ char *word = NULL;
+
+                if (asprintf(&word, "-%s", *c) < 0)
+                        return -ENOMEM;
+                if ((r = write_subtree_control(file, word)) < 0)
+                        return set_messagef(ret_message, r,
+                                            "cannot switch off '%s' in the parent's cgroup.subtree_control to let the "
+                                            "tasks move there: %s", *c, strerror(-r));
+        }
         return 0;
 }
 
@@ -303,6 +475,10 @@ int cgroup_backend_delete(const char *controller, const char *path, bool recursi
                 return 0;
         r = build_cgroup(path, one, &g);
         if (r < 0)
+                return r;
+        /* Only a populated group has tasks to hand to its parent. */
+        if (cgroup_backend_version(controller) == 2 && v2_populated(controller, path) > 0 &&
+            (r = release_v2_parent(controller, path, ret_message)) < 0)
                 return r;
         code = cgroup_delete_cgroup_ext(g, recursive ? CGFLAG_DELETE_RECURSIVE : 0);
         if (code != 0)

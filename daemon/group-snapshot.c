@@ -34,6 +34,11 @@ static const char * const snapshot_skip[] = {
         "devices.deny",
         "freezer.state",                  /* a frozen group would be restored frozen mid-apply */
         "cpu.stat",
+        "cpu.weight.nice",                /* v2: a second view of cpu.weight; writing it back rounds cpu.weight */
+        "cgroup.freeze",                  /* v2: like freezer.state */
+        "cgroup.kill",                    /* v2: write-only trigger */
+        "memory.reclaim",                 /* v2: write-only trigger */
+        "memory.peak",                    /* v2: statistic */
         NULL
 };
 
