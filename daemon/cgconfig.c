@@ -346,9 +346,9 @@ static int parse_perm_side(Parser *p, const char *owner, const char *side, CgPer
         }
 }
 
-static int parse_perm(Parser *p, const char *owner, CgPerm *perm) {
+/* The "perm" keyword has been read at @line:@col. */
+static int parse_perm(Parser *p, const char *owner, CgPerm *perm, unsigned line, unsigned col) {
         bool seen_task = false, seen_admin = false;
-        unsigned line = p->lexer.line, col = p->lexer.column;
         int r = expect(p, CONF_TOKEN_LBRACE, "'{'");
 
         if (r < 0)
@@ -452,7 +452,7 @@ static int parse_group(Parser *p, bool template, unsigned kw_line) {
                                                    g.perm.present ? "a second perm section" : "perm after a controller", owner);
                                 goto fail;
                         }
-                        r = parse_perm(p, owner, &g.perm);
+                        r = parse_perm(p, owner, &g.perm, t.line, t.column);
                         if (r < 0)
                                 goto fail;
                         continue;
@@ -516,10 +516,10 @@ static int parse_default(Parser *p, unsigned line, unsigned col) {
                         return r;
                 if (t.type != CONF_TOKEN_WORD || !streq(t.value, "perm"))
                         return unexpected(p, &t, "perm");
+                r = parse_perm(p, "the default section", &p->config->default_perm, t.line, t.column);
+                if (r < 0)
+                        return r;
         }
-        r = parse_perm(p, "the default section", &p->config->default_perm);
-        if (r < 0)
-                return r;
         return expect(p, CONF_TOKEN_RBRACE, "'}'");
 }
 
