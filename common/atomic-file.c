@@ -77,19 +77,17 @@ static int link_temp(int fd, const char *dir, const char *base, char **ret_name)
         return -EEXIST;
 }
 
-/* Replaces @path~ with a hard link to the current @path, atomically; no-op if @path does not exist. */
-static int keep_backup(const char *dir, const char *base, const char *path) {
-        _cleanup_free_ char *backup = NULL, *tmp = NULL;
+/* Makes @path~ a hard link to the current @path; no-op if @path does not exist. The backup is briefly
+ * absent between the unlink and the link, @path never is; this way a crash leaves no stray temporary name. */
+static int keep_backup(const char *path) {
+        _cleanup_free_ char *backup = NULL;
 
-        if (asprintf(&backup, "%s~", path) < 0 || !(tmp = temp_name(dir, base, "old")))
+        if (asprintf(&backup, "%s~", path) < 0)
                 return -ENOMEM;
-        if (link(path, tmp) < 0)
+        if (unlink(backup) < 0 && errno != ENOENT)
+                return -errno;
+        if (link(path, backup) < 0)
                 return errno == ENOENT ? 0 : -errno;
-        if (rename(tmp, backup) < 0) {
-                int r = -errno;
-                (void) unlink(tmp);
-                return r;
-        }
         return 0;
 }
 
@@ -114,10 +112,12 @@ int atomic_write_file(const char *path, const void *contents, size_t size, mode_
                 r = -errno;
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
+        if (r >= 0)
+                r = keep_backup(path);
+        /* Name the anonymous file as late as possible: a kill between here and the rename is the only way
+         * to leave a stray ".#FILE.new…" behind. */
         if (r >= 0 && !tmp)
                 r = link_temp(fd, dir, base, &tmp);
-        if (r >= 0)
-                r = keep_backup(dir, base, path);
         if (r >= 0 && rename(tmp, path) < 0)
                 r = -errno;
         if (r < 0) {

@@ -10,9 +10,8 @@
  * @mode: permissions of the new file (not subject to the umask)
  *
  * The data goes to an unnamed O_TMPFILE (or, where the file system lacks it, a mkostemp() file) in the
- * same directory and is fsync()ed. If @path exists, it is hard-linked to "@path~" (through a temporary name
- * and a rename, so the backup is never torn either) before the new file is renamed over @path; then the
- * directory is fsync()ed. At every instant @path is a complete old or complete new version.
+ * same directory and is fsync()ed. If @path exists, it is hard-linked to "@path~" before the new file is
+ * renamed over @path; then the directory is fsync()ed. At every instant @path is a complete old or complete new version.
  *
  * On failure the temporary file is removed and @path is untouched. Returns 0 or -errno (-ENOSPC when the
  * file system is full).
