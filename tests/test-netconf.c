@@ -211,6 +211,24 @@ static void test_garbage(void) {
         g_assert_cmpint(g_get_monotonic_time() - start, <, 20 * G_USEC_PER_SEC);
 }
 
+/* virtd.conf(5) shows the seed example; it must be the file the tests parse, byte for byte. */
+static void test_man_example(void) {
+        g_autofree char *man = NULL, *seed = NULL;
+        size_t size = 0;
+
+        g_assert_cmpint(read_full_file(TEST_SOURCE_ROOT "/man/virtd.conf.5.in", &man, &size), ==, 0);
+        g_assert_cmpint(read_full_file(SEED, &seed, &size), ==, 0);
+        const char *start = strstr(man, ".SH EXAMPLE");
+        g_assert_nonnull(start);
+        start = strstr(start, "\n.nf\n");
+        g_assert_nonnull(start);
+        start += 5;
+        const char *end = strstr(start, ".fi\n");
+        g_assert_nonnull(end);
+        g_autofree char *example = g_strndup(start, end - start);
+        g_assert_cmpstr(example, ==, seed);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/netconf/seed", test_seed);
@@ -219,5 +237,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/netconf/errors", test_errors);
         g_test_add_func("/netconf/same-name-other-namespace", test_same_name_in_other_namespace);
         g_test_add_func("/netconf/garbage", test_garbage);
+        g_test_add_func("/netconf/man-example", test_man_example);
         return g_test_run();
 }
