@@ -26,6 +26,8 @@ typedef struct Parser {
         ConfError *err;
         const char *file;
         CgConfig *config;
+        ConfNameIndex groups;    /* name → index, for duplicates */
+        ConfNameIndex templates;
 } Parser;
 
 static void perm_side_done(CgPermSide *s) {
@@ -83,17 +85,7 @@ CgConfig *cgconfig_free(CgConfig *c) {
         return NULL;
 }
 
-/* Grows *array by one zeroed element; returns it or NULL. */
-static void *grow(void **array, size_t *n, size_t size) {
-        char *p = reallocarray(*array, *n + 1, size);
-
-        if (!p)
-                return NULL;
-        *array = p;
-        memset(p + *n * size, 0, size);
-        return p + (*n)++ * size;
-}
-#define GROW(array, n) ((__typeof__(*(array)) *) grow((void **) &(array), &(n), sizeof(*(array))))
+#define GROW(array, n) CONF_APPEND(array, n)
 
 bool cgconfig_controller_known(const char *name) {
         static const char *const known[] = { "cpu",     "cpuacct", "cpuset",  "memory",     "devices",
@@ -427,13 +419,15 @@ static int parse_group(Parser *p, bool template, unsigned kw_line) {
         if (asprintf(&owner, "%s %s", kind, name) < 0)
                 return -ENOMEM;
         CgGroup *list = template ? p->config->templates : p->config->groups;
-        size_t n = template ? p->config->n_templates : p->config->n_groups;
-        for (size_t i = 0; i < n; i++)
-                if (streq(list[i].name, name))
-                        /* libcgroup would apply both and let the later values win; we refuse, because a file
-                         * that says two things about one group cannot be edited without guessing. */
-                        return conf_error_set(p->err, p->file, line, col, "%s is defined twice (first on line %u)", owner,
-                                              list[i].line);
+        size_t n = template ? p->config->n_templates : p->config->n_groups, first = 0;
+        r = conf_name_index_put(template ? &p->templates : &p->groups, name, n, &first);
+        if (r == -EEXIST)
+                /* libcgroup would apply both and let the later values win; we refuse, because a file
+                 * that says two things about one group cannot be edited without guessing. */
+                return conf_error_set(p->err, p->file, line, col, "%s is defined twice (first on line %u)", owner,
+                                      list[first].line);
+        if (r < 0)
+                return r;
         r = expect(p, CONF_TOKEN_LBRACE, "'{'");
         if (r < 0)
                 return r;
@@ -562,6 +556,8 @@ int cgconfig_parse(const char *text, size_t size, const char *filename, CgConfig
                         break;
         }
         conf_lexer_done(&p.lexer);
+        conf_name_index_done(&p.groups);
+        conf_name_index_done(&p.templates);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);

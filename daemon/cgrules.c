@@ -190,13 +190,12 @@ static int parse_line(CgRules *rules, Field *f, size_t n, const char *file, unsi
                         rule.ignore = true;
                 }
         }
-        CgRule *slot = reallocarray(rules->rules, rules->n_rules + 1, sizeof(CgRule));
+        CgRule *slot = CONF_APPEND(rules->rules, rules->n_rules);
         if (!slot) {
                 r = -ENOMEM;
                 goto fail;
         }
-        rules->rules = slot;
-        rules->rules[rules->n_rules++] = rule;
+        *slot = rule;
         return 0;
 fail:
         rule_done(&rule);
@@ -272,13 +271,13 @@ static int append_file(CgRules *all, const char *path, ConfError *err) {
         if (r < 0)
                 return r;
         /* A "%" at the top of a drop-in would continue another file's rule; the parser refuses it. */
-        CgRule *p = reallocarray(all->rules, all->n_rules + one->n_rules, sizeof(CgRule));
-        if (!p)
-                return -ENOMEM;
-        all->rules = p;
-        memcpy(all->rules + all->n_rules, one->rules, one->n_rules * sizeof(CgRule));
-        all->n_rules += one->n_rules;
-        one->n_rules = 0;
+        for (size_t i = 0; i < one->n_rules; i++) {
+                CgRule *slot = CONF_APPEND(all->rules, all->n_rules);
+                if (!slot)
+                        return -ENOMEM;
+                *slot = one->rules[i];
+                one->rules[i] = (CgRule) {};
+        }
         return 0;
 }
 

@@ -272,3 +272,101 @@ const char *conf_token_describe(const ConfToken *t, char buf[static 64]) {
                 return "?";
         }
 }
+
+static size_t hash_string(const char *s) {
+        size_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return h;
+}
+
+void conf_name_index_done(ConfNameIndex *x) {
+        if (!x)
+                return;
+        for (size_t i = 0; i < x->capacity; i++)
+                free(x->keys[i]);
+        free(x->keys);
+        free(x->values);
+        *x = (ConfNameIndex) {};
+}
+
+static int lookup_slot(const ConfNameIndex *x, const char *key, size_t *ret) {
+        size_t i = hash_string(key) & (x->capacity - 1);
+        while (x->keys[i]) {
+                if (streq(x->keys[i], key)) {
+                        *ret = i;
+                        return 0;
+                }
+                i = (i + 1) & (x->capacity - 1);
+        }
+        *ret = i;
+        return -ENOENT;
+}
+
+static int rehash(ConfNameIndex *x) {
+        ConfNameIndex bigger = { .capacity = x->capacity ? x->capacity * 2 : 16 };
+        bigger.keys = calloc(bigger.capacity, sizeof(char *));
+        bigger.values = calloc(bigger.capacity, sizeof(size_t));
+        if (!bigger.keys || !bigger.values) {
+                free(bigger.keys);
+                free(bigger.values);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < x->capacity; i++)
+                if (x->keys[i]) {
+                        size_t slot;
+                        (void) lookup_slot(&bigger, x->keys[i], &slot);
+                        bigger.keys[slot] = x->keys[i];
+                        bigger.values[slot] = x->values[i];
+                }
+        bigger.n = x->n;
+        free(x->keys);
+        free(x->values);
+        *x = bigger;
+        return 0;
+}
+
+int conf_name_index_put(ConfNameIndex *x, const char *key, size_t value, size_t *ret_existing) {
+        size_t slot;
+
+        assert(x);
+        assert(key);
+        if ((x->n + 1) * 2 > x->capacity && rehash(x) < 0)
+                return -ENOMEM;
+        if (lookup_slot(x, key, &slot) == 0) {
+                if (ret_existing)
+                        *ret_existing = x->values[slot];
+                return -EEXIST;
+        }
+        if (!(x->keys[slot] = strdup(key)))
+                return -ENOMEM;
+        x->values[slot] = value;
+        x->n++;
+        return 0;
+}
+
+int conf_name_index_get(const ConfNameIndex *x, const char *key, size_t *ret) {
+        size_t slot;
+
+        assert(x);
+        if (x->capacity == 0 || lookup_slot(x, key, &slot) < 0)
+                return -ENOENT;
+        if (ret)
+                *ret = x->values[slot];
+        return 0;
+}
+
+void *conf_array_append(void **array, size_t *n, size_t size) {
+        size_t k = *n;
+        char *p = *array;
+
+        if (k == 0 || (k & (k - 1)) == 0) {
+                p = reallocarray(*array, k ? k * 2 : 1, size);
+                if (!p)
+                        return NULL;
+                *array = p;
+        }
+        memset(p + k * size, 0, size);
+        (*n)++;
+        return p + k * size;
+}

@@ -97,3 +97,27 @@ const char *conf_token_describe(const ConfToken *t, char buf[static 64]);
 
 /* Whether @s can be written bare in libcgroup's grammar (otherwise it needs quotes). */
 bool conf_libcgroup_word_ok(const char *s);
+
+/* A string → index hash table, so that duplicate and reference checks stay linear on large files. */
+typedef struct ConfNameIndex {
+        char **keys;
+        size_t *values;
+        size_t capacity; /* 0 or a power of two */
+        size_t n;
+} ConfNameIndex;
+
+void conf_name_index_done(ConfNameIndex *x);
+/* Adds @key → @value. Returns 0, or -EEXIST with the earlier value in *ret_existing, or -ENOMEM. */
+int conf_name_index_put(ConfNameIndex *x, const char *key, size_t value, size_t *ret_existing);
+/* Returns 0 with the value, or -ENOENT. */
+int conf_name_index_get(const ConfNameIndex *x, const char *key, size_t *ret);
+
+/**
+ * conf_array_append() - make room for one more zeroed element at the end of *array and count it in *n.
+ *
+ * The capacity is implied: the array is reallocated, to twice its length, only when *n is 0 or a power
+ * of two, so appending stays linear without a capacity field. Arrays grown this way may shrink their
+ * count but must not be allocated any other way. Returns the new element, or NULL.
+ */
+void *conf_array_append(void **array, size_t *n, size_t size);
+#define CONF_APPEND(array, n) ((__typeof__(*(array)) *) conf_array_append((void **) &(array), &(n), sizeof(*(array))))

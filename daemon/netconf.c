@@ -194,15 +194,13 @@ static int read_block(Parser *p, Setting **ret, size_t *ret_n) {
                         r = unexpected(p, &eq, "'='");
                         break;
                 }
-                Setting *grown = reallocarray(list, n + 1, sizeof(Setting));
-                if (!grown) {
+                Setting *slot = CONF_APPEND(list, n);
+                if (!slot) {
                         r = -ENOMEM;
                         break;
                 }
-                list = grown;
-                list[n] = (Setting) { .key = TAKE_PTR(t.value), .line = t.line, .column = t.column };
-                n++;
-                if ((r = read_value(p, &list[n - 1])) < 0)
+                *slot = (Setting) { .key = TAKE_PTR(t.value), .line = t.line, .column = t.column };
+                if ((r = read_value(p, slot)) < 0)
                         break;
         }
         settings_free(list, n);
@@ -430,13 +428,12 @@ static int parse_section(Parser *p, NetConfig *c, NetObjectType type, const Conf
         }
         if ((r = check_object(p, &o, owner, kw->column)) < 0)
                 goto done;
-        NetObject *grown = reallocarray(c->objects, c->n_objects + 1, sizeof(NetObject));
-        if (!grown) {
+        NetObject *slot = CONF_APPEND(c->objects, c->n_objects);
+        if (!slot) {
                 r = -ENOMEM;
                 goto done;
         }
-        c->objects = grown;
-        c->objects[c->n_objects++] = o;
+        *slot = o;
         o = (NetObject) {};
 done:
         settings_free(settings, n);
@@ -444,52 +441,75 @@ done:
         return r;
 }
 
-static const NetObject *find(const NetConfig *c, NetObjectType type, const char *name) {
-        for (size_t i = 0; i < c->n_objects; i++)
-                if (c->objects[i].type == type && streq(c->objects[i].name, name))
-                        return &c->objects[i];
-        return NULL;
+/* Index keys: "N\x01name" namespaces, "B\x01name" bridges, "P\x01name" ports, "L\x01ns\x01name" links
+ * (the host's namespace is ""). A veth puts both of its ends in. */
+static char *key_of(char kind, const char *ns, const char *name) {
+        char *k = NULL;
+        const char *n = ns && !streq(ns, "host") ? ns : "";
+        if (kind == 'L' ? asprintf(&k, "L\x01%s\x01%s", n, name) < 0 : asprintf(&k, "%c\x01%s", kind, name) < 0)
+                return NULL;
+        return k;
 }
 
-/* Two links of one name in one namespace would collide in the kernel. */
-static bool same_ns(const char *a, const char *b) {
-        return streq_ptr(a && !streq(a, "host") ? a : NULL, b && !streq(b, "host") ? b : NULL);
+static ssize_t index_get(const ConfNameIndex *x, char kind, const char *ns, const char *name) {
+        _cleanup_free_ char *k = NULL;
+        size_t v;
+
+        if (!name || !(k = key_of(kind, ns, name)))
+                return -1;
+        return conf_name_index_get(x, k, &v) < 0 ? -1 : (ssize_t) v;
 }
 
-static int check_references(Parser *p, const NetConfig *c) {
+/* Fills @x; with @p set, reports the first name used twice. */
+static int build_index(const NetConfig *c, ConfNameIndex *x, Parser *p) {
         for (size_t i = 0; i < c->n_objects; i++) {
                 const NetObject *o = &c->objects[i];
-                const char *t = type_names[o->type];
-                if (o->namespace && !streq(o->namespace, "host") && !find(c, NET_NAMESPACE, o->namespace))
-                        return conf_error_set(p->err, p->file, o->line, 1, "%s %s: namespace '%s' is not defined in this file", t, o->name, o->namespace);
-                if (o->peer_namespace && !streq(o->peer_namespace, "host") && !find(c, NET_NAMESPACE, o->peer_namespace))
-                        return conf_error_set(p->err, p->file, o->line, 1, "veth %s: peer-namespace '%s' is neither defined in this file nor \"host\"",
-                                              o->name, o->peer_namespace);
-                if (o->type == NET_PORT) {
-                        const NetObject *b = find(c, NET_BRIDGE, o->bridge);
-                        if (!b)
-                                return conf_error_set(p->err, p->file, o->line, 1, "port %s: bridge '%s' is not defined in this file", o->name, o->bridge);
-                        if (b->vlan_filtering == 0)
-                                return conf_error_set(p->err, p->file, o->line, 1, "port %s: bridge %s has vlan-filtering = no, so ports cannot have VLANs",
-                                                      o->name, o->bridge);
+                char kind = o->type == NET_NAMESPACE ? 'N' : o->type == NET_PORT ? 'P' : 'L';
+                for (int end = 0; end < (o->peer ? 2 : 1); end++) {
+                        _cleanup_free_ char *k = end ? key_of('L', o->peer_namespace, o->peer) : key_of(kind, o->namespace, o->name);
+                        size_t first;
+                        int r;
+                        if (!k)
+                                return -ENOMEM;
+                        r = conf_name_index_put(x, k, i, &first);
+                        if (r == -EEXIST && p)
+                                return conf_error_set(p->err, p->file, o->line, 1, "%s %s: the name %s is already used on line %u",
+                                                      type_names[o->type], o->name, end ? o->peer : o->name, c->objects[first].line);
+                        if (r < 0 && r != -EEXIST)
+                                return r;
                 }
-                for (size_t j = 0; j < i; j++) {
-                        const NetObject *q = &c->objects[j];
-                        bool clash = false;
-                        if (o->type == NET_PORT || q->type == NET_PORT)
-                                clash = o->type == q->type && streq(o->name, q->name);
-                        else if (o->type == NET_NAMESPACE || q->type == NET_NAMESPACE)
-                                clash = o->type == q->type && streq(o->name, q->name);
-                        else
-                                clash = (streq(o->name, q->name) && same_ns(o->namespace, q->namespace)) ||
-                                        (q->peer && streq(o->name, q->peer) && same_ns(o->namespace, q->peer_namespace)) ||
-                                        (o->peer && streq(o->peer, q->name) && same_ns(o->peer_namespace, q->namespace)) ||
-                                        (o->peer && q->peer && streq(o->peer, q->peer) && same_ns(o->peer_namespace, q->peer_namespace));
-                        if (clash)
-                                return conf_error_set(p->err, p->file, o->line, 1, "%s %s: the name is already used on line %u", t, o->name, q->line);
+                if (o->type == NET_BRIDGE) {
+                        _cleanup_free_ char *k = key_of('B', NULL, o->name);
+                        if (!k || conf_name_index_put(x, k, i, NULL) == -ENOMEM)
+                                return -ENOMEM;
                 }
         }
         return 0;
+}
+
+static int check_references(Parser *p, const NetConfig *c) {
+        ConfNameIndex x = {};
+        int r = build_index(c, &x, p);
+
+        for (size_t i = 0; r >= 0 && i < c->n_objects; i++) {
+                const NetObject *o = &c->objects[i];
+                const char *t = type_names[o->type];
+                if (o->namespace && !streq(o->namespace, "host") && index_get(&x, 'N', NULL, o->namespace) < 0)
+                        r = conf_error_set(p->err, p->file, o->line, 1, "%s %s: namespace '%s' is not defined in this file", t, o->name, o->namespace);
+                else if (o->peer_namespace && !streq(o->peer_namespace, "host") && index_get(&x, 'N', NULL, o->peer_namespace) < 0)
+                        r = conf_error_set(p->err, p->file, o->line, 1, "veth %s: peer-namespace '%s' is neither defined in this file nor \"host\"",
+                                           o->name, o->peer_namespace);
+                else if (o->type == NET_PORT) {
+                        ssize_t b = index_get(&x, 'B', NULL, o->bridge);
+                        if (b < 0)
+                                r = conf_error_set(p->err, p->file, o->line, 1, "port %s: bridge '%s' is not defined in this file", o->name, o->bridge);
+                        else if (c->objects[b].vlan_filtering == 0)
+                                r = conf_error_set(p->err, p->file, o->line, 1, "port %s: bridge %s has vlan-filtering = no, so ports cannot have VLANs",
+                                                   o->name, o->bridge);
+                }
+        }
+        conf_name_index_done(&x);
+        return r;
 }
 
 int netconf_parse(const char *text, size_t size, const char *filename, NetConfig **ret, ConfError *err) {
@@ -636,48 +656,37 @@ int netconf_serialize(const NetConfig *c, char **ret) {
         return 0;
 }
 
-/* Index of the link called @name in namespace @ns (a veth's peer counts), or -1 when the file has none. */
-static ssize_t find_link(const NetConfig *c, const char *name, const char *ns) {
-        for (size_t i = 0; i < c->n_objects; i++) {
-                const NetObject *o = &c->objects[i];
-                if (o->type == NET_NAMESPACE || o->type == NET_PORT)
-                        continue;
-                if ((streq(o->name, name) && same_ns(o->namespace, ns)) || (o->peer && streq(o->peer, name) && same_ns(o->peer_namespace, ns)))
-                        return (ssize_t) i;
-        }
-        return -1;
-}
-
-static ssize_t find_index(const NetConfig *c, NetObjectType type, const char *name) {
-        const NetObject *o = name ? find(c, type, name) : NULL;
-        return o ? o - c->objects : -1;
-}
-
 int netconf_order(const NetConfig *c, size_t **ret_order, ConfError *err) {
         size_t n = c->n_objects, done = 0;
         _cleanup_free_ size_t *order = calloc(n ? n : 1, sizeof(size_t));
         _cleanup_free_ ssize_t *deps = calloc(n ? n * 4 : 1, sizeof(ssize_t));
         _cleanup_free_ bool *placed = calloc(n ? n : 1, sizeof(bool));
+        ConfNameIndex x = {};
+        int r;
 
         assert(ret_order);
         if (!order || !deps || !placed)
                 return -ENOMEM;
+        r = build_index(c, &x, NULL);
+        if (r < 0) {
+                conf_name_index_done(&x);
+                return r;
+        }
         /* At most four prerequisites each: namespace, peer namespace, parent or port link, bridge. */
         for (size_t i = 0; i < n; i++) {
                 const NetObject *o = &c->objects[i];
                 ssize_t *d = deps + i * 4;
-                d[0] = find_index(c, NET_NAMESPACE, o->namespace);
-                d[1] = find_index(c, NET_NAMESPACE, o->peer_namespace);
-                d[2] = o->type == NET_VLAN ? find_link(c, o->parent, o->namespace) : -1;
-                d[3] = o->type == NET_PORT ? find_index(c, NET_BRIDGE, o->bridge) : -1;
-                if (o->type == NET_PORT) {
-                        ssize_t b = d[3] >= 0 ? d[3] : -1;
-                        d[2] = find_link(c, o->name, b >= 0 ? c->objects[b].namespace : NULL);
-                }
+                d[0] = index_get(&x, 'N', NULL, o->namespace);
+                d[1] = index_get(&x, 'N', NULL, o->peer_namespace);
+                d[2] = o->type == NET_VLAN ? index_get(&x, 'L', o->namespace, o->parent) : -1;
+                d[3] = o->type == NET_PORT ? index_get(&x, 'B', NULL, o->bridge) : -1;
+                if (o->type == NET_PORT)
+                        d[2] = index_get(&x, 'L', d[3] >= 0 ? c->objects[d[3]].namespace : NULL, o->name);
                 for (int k = 0; k < 4; k++)
                         if (d[k] == (ssize_t) i)
                                 d[k] = -1;
         }
+        conf_name_index_done(&x);
         /* Repeated passes in file order keep independent objects in the order the administrator wrote. */
         while (done < n) {
                 bool progress = false;

@@ -159,8 +159,9 @@ static void test_errors(void) {
         assert_error("bridge b { mode = trunk; }", "network.conf:1:12: unknown setting 'mode' in bridge b (known: namespace, vlan-filtering, default-pvid, mtu, address)");
         assert_error("namespace host { }", "network.conf:1:11: 'host' means the host's own namespaces and cannot be defined");
         assert_error("namespace n { kinds = net, pid; }", "network.conf:1:23: kinds of namespace n: unknown namespace kind (known: net, uts, ipc)");
-        assert_error("bridge x { }\nveth x { peer = y; }", "network.conf:2:1: veth x: the name is already used on line 1");
-        assert_error("veth a { peer = b; }\nbridge b { }", "network.conf:2:1: bridge b: the name is already used on line 1");
+        assert_error("bridge x { }\nveth x { peer = y; }", "network.conf:2:1: veth x: the name x is already used on line 1");
+        assert_error("veth a { peer = b; }\nbridge b { }", "network.conf:2:1: bridge b: the name b is already used on line 1");
+        assert_error("veth a { peer = b; }\nveth c { peer = b; }", "network.conf:2:1: veth c: the name b is already used on line 1");
         assert_error("switch s { }", "network.conf:1:1: unknown section 'switch' (expected namespace, veth, bridge, port or vlan)");
         assert_error("veth a { peer = b }", "network.conf:1:19: expected a value or ';', found '}'");
         assert_error("veth a { peer = b; { } }", "network.conf:1:20: expected a setting or '}', found '{'");
@@ -206,6 +207,17 @@ static void test_garbage(void) {
                 buf[i] = 'x';
         g_assert_cmpint(netconf_parse(buf, size, "wide", &c, &err), ==, -EBADMSG);
         conf_error_done(&err);
+        /* 1 MB of valid sections: checks and ordering stay linear. */
+        GString *big = g_string_new("namespace n { kinds = net; }\n");
+        for (unsigned i = 0; big->len < size; i++)
+                g_string_append_printf(big, "vlan v%u { parent = eth0; id = %u; namespace = n; }\n", i, i % 4094 + 1);
+        g_assert_cmpint(netconf_parse(big->str, big->len, "big", &c, &err), ==, 0);
+        g_autofree size_t *order = NULL;
+        g_assert_cmpint(netconf_order(c, &order, NULL), ==, 0);
+        g_assert_cmpuint(order[0], ==, 0);
+        g_test_message("%zu sections parsed and ordered", c->n_objects);
+        netconf_free(c);
+        g_string_free(big, TRUE);
         g_rand_free(rand);
         g_test_message("1 MB inputs refused in %.2f s", (g_get_monotonic_time() - start) / 1e6);
         g_assert_cmpint(g_get_monotonic_time() - start, <, 20 * G_USEC_PER_SEC);
