@@ -233,7 +233,8 @@ static void test_cgsnapshot_output(void) {
         ConfError err = {};
         const char *argv[] = { "cgsnapshot", "-s", "-b", "/dev/null", NULL };
 
-        if (!g_find_program_in_path("cgsnapshot")) {
+        g_autofree char *prog = g_find_program_in_path("cgsnapshot");
+        if (!prog) {
                 g_test_skip("cgsnapshot (cgroup-tools) not installed");
                 return;
         }
@@ -349,7 +350,8 @@ static void test_cgconfigparser_interop(void) {
                 g_test_skip("needs root: cgconfigparser applies the file to the kernel");
                 return;
         }
-        if (!g_find_program_in_path("cgconfigparser") || !g_find_program_in_path("cgsnapshot")) {
+        g_autofree char *parser = g_find_program_in_path("cgconfigparser"), *snapshot = g_find_program_in_path("cgsnapshot");
+        if (!parser || !snapshot) {
                 g_test_skip("cgroup-tools not installed");
                 return;
         }
