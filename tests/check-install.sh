@@ -17,7 +17,7 @@ prefix=$(meson introspect "$build" --buildoptions | /usr/bin/python3 -c 'import 
 installed=$(cd "$dest" && find . -type f -o -type l | sed 's|^\.||' | sort)
 expect() { check grep -qE "$1" <<<"$installed"; }
 
-echo "1..15"
+echo "1..16"
 expect "^$prefix/(libexec|sbin)/virtd$"
 expect "^$prefix/bin/virtctl$"
 expect "/dbus-1/system\.d/org\.virtd\.Virtd1\.conf$"
@@ -27,6 +27,7 @@ expect "/polkit-1/actions/org\.virtd\.Virtd1\.policy$"
 expect "/systemd/system/virtd\.service$"
 expect "/man8/virtd\.8$"
 expect "/man1/virtctl\.1$"
+expect "/man5/virtd\.conf\.5$"
 expect "/bash-completion/completions/virtctl$"
 expect "/locale/ko/LC_MESSAGES/virtd\.mo$"
 check xmllint --noout "$src"/dbus/*.xml "$src/dbus/org.virtd.Virtd1.conf" "$build/dbus/org.virtd.Virtd1.policy"
