@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "vlan-dbus.h"
 #include "namespace-dbus.h"
 #include "link-dbus.h"
 #include "netlink.h"
@@ -187,6 +188,8 @@ int manager_start(Manager *m) {
                 r = namespace_dbus_register(m);
         if (r >= 0)
                 r = link_dbus_register(m);
+        if (r >= 0)
+                r = vlan_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register bus objects: %m");
         r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);
