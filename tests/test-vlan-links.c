@@ -197,8 +197,7 @@ static void test_bad_ids(void) {
         virtctl_fails(&t, "unknown protocol '802.1x'", "vlan", "add", "p0", "id", "10", "protocol", "802.1x", "in", ns, NULL);
         /* Nothing half-made. */
         g_assert_cmpint(in_ns(&t, ns, &links_after, "ip -o link"), ==, 0);
-        g_assert_cmpuint(g_strv_length((GStrv) (const char *[]) { NULL }), ==, 0);
-        g_assert_null(strstr(links_after, "p0."));
+        g_assert_cmpstr(links_after, ==, links_before);
         vlan_test_stop(&t);
 }
 
