@@ -78,6 +78,29 @@ static const Verb group_verbs[] = {
         {}
 };
 
+static const Verb vlan_verbs[] = {
+        { "add", 3, VERB_ANY, verb_vlan_add,
+          N_("PARENT id N [name NAME] [protocol P] [flags F,...] [ingress-qos-map M] [egress-qos-map M] [mtu N] [in NS]"),
+          N_("Create a VLAN link on PARENT (default name PARENT.N, reorder_hdr on)") },
+        { "set", 3, VERB_ANY, verb_vlan_set,
+          N_("NAME [in NS] [flags F,...] [ingress-qos-map M] [egress-qos-map M] [mtu N]"),
+          N_("Change a VLAN link's flags, priority maps or MTU") },
+        { "delete", 1, 3, verb_vlan_delete, N_("NAME [in NS]"), N_("Delete a VLAN link") },
+        { "brief", 0, 2, verb_vlan_brief, N_("[in NS]"), N_("Show bridge VLANs and their ports, like 'show vlan brief'") },
+        {}
+};
+static const Verb bridge_verbs[] = {
+        { "add", 1, 5, verb_bridge_add, N_("NAME [vlan-filtering on|off] [in NS]"), N_("Create a bridge") },
+        {}
+};
+static const Verb port_verbs[] = {
+        { "set", 5, VERB_ANY, verb_port_set,
+          N_("PORT bridge BR mode access vlan N | mode trunk allowed LIST [native N] [in NS]"),
+          N_("Make a link an access or trunk port of a VLAN-filtering bridge") },
+        { "show", 1, 3, verb_port_show, N_("PORT [in NS]"), N_("Show a bridge port's mode, access, native and allowed VLANs") },
+        {}
+};
+
 const Noun virtctl_nouns[] = {
         { "host", NULL, top_verbs_host },
         { "status", NULL, top_verbs_status },
@@ -86,6 +109,9 @@ const Noun virtctl_nouns[] = {
         { "link", NULL, link_verbs },
         { "address", NULL, address_verbs },
         { "group", "cgroup", group_verbs },
+        { "vlan", NULL, vlan_verbs },
+        { "bridge", NULL, bridge_verbs },
+        { "port", NULL, port_verbs },
         {}
 };
 

@@ -12,6 +12,7 @@
 #include "namespace-dbus.h"
 #include "polkit.h"
 #include "strv.h"
+#include "vlan-dbus.h"
 #include "virtd-bus.h"
 
 /* ---- Link objects ---- */
@@ -163,6 +164,7 @@ void link_dbus_on_link_event(Namespace *ns, NetlinkEvent event, int ifindex) {
                                                    "Mtu", "Mac", "Peer", NULL);
         if (r < 0)
                 log_debug_errno(r, "Cannot announce a change of link %s: %m", p);
+        vlan_dbus_on_link_event(ns, event, ifindex);
         if (event != NETLINK_EVENT_CHANGE)
                 namespace_dbus_emit_links_changed(ns);
 }

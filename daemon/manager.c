@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "vlan-dbus.h"
 #include "namespace-dbus.h"
 #include "link-dbus.h"
 #include "netlink.h"
@@ -196,6 +197,8 @@ int manager_start(Manager *m) {
                 r = namespace_dbus_register(m);
         if (r >= 0)
                 r = link_dbus_register(m);
+        if (r >= 0)
+                r = vlan_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register bus objects: %m");
         r = group_registry_new(m, m->cgroup_base, &m->groups);

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "netlink-internal.h"
 #include "netlink.h"
 #include "strv.h"
 
@@ -31,18 +32,6 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 
-static inline void nl_socket_freep(struct nl_sock **s) {
-        if (*s)
-                nl_socket_free(*s);
-}
-static inline void rtnl_link_putp(struct rtnl_link **l) {
-        if (*l)
-                rtnl_link_put(*l);
-}
-static inline void nlmsg_freep(struct nl_msg **m) {
-        if (*m)
-                nlmsg_free(*m);
-}
 static inline void rtnl_addr_putp(struct rtnl_addr **a) {
         if (*a)
                 rtnl_addr_put(*a);
@@ -229,7 +218,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg) {
         return NL_STOP;
 }
 
-static int netlink_open_in(int netns_fd, NetlinkReason *reason, struct nl_sock **ret) {
+int netlink_open_in(int netns_fd, NetlinkReason *reason, struct nl_sock **ret) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         NetnsSwitch sw;
         int one = 1, r;
@@ -455,15 +444,6 @@ int netlink_get_nsid(int netns_fd, int target_fd) {
                 return netlink_error_to_errno(r);
         return nsid < 0 ? -ENOENT : nsid;
 }
-
-struct NetlinkWatch {
-        struct nl_cache_mngr *mngr;
-        struct nl_cache *links;
-        struct nl_cache *addrs;
-        sd_event_source *source;
-        NetlinkWatchCallbacks cb;
-        void *userdata;
-};
 
 /* The kernel also announces links with family AF_INET6 (IPv6 per-link state); libnl caches those as separate
  * objects without kind or addresses. The link itself is the AF_UNSPEC object. */

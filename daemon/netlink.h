@@ -108,3 +108,70 @@ int netlink_watch_find_link(NetlinkWatch *w, const char *name, LinkInfo *ret);
 int netlink_watch_list_links(NetlinkWatch *w, int **ret, size_t *ret_n);
 /* "ADDRESS/PREFIXLEN" strings of ifindex, in cache order. */
 int netlink_watch_get_addresses(NetlinkWatch *w, int ifindex, char ***ret);
+
+/* ---- VLANs and bridges (netlink-vlan.c) ---- */
+
+#include "vlan.h"
+
+/* A VLAN sub-interface to create or change. On change, parent/id/protocol/name are ignored (the kernel cannot
+ * change them), flags only touch the bits in flags_mask, and a map given (has_*_map) replaces the old one. */
+typedef struct VlanLinkSpec {
+        const char *name;
+        int parent_ifindex;
+        uint16_t id;
+        uint16_t protocol;
+        uint32_t flags;
+        uint32_t flags_mask;
+        bool has_ingress_map, has_egress_map;
+        const VlanQosMapping *ingress;
+        size_t n_ingress;
+        const VlanQosMapping *egress;
+        size_t n_egress;
+        uint32_t mtu; /* 0: the parent's */
+} VlanLinkSpec;
+
+/* What the kernel reports about a VLAN link. */
+typedef struct VlanInfo {
+        int parent_ifindex;
+        uint16_t id;
+        uint16_t protocol;
+        uint32_t flags;
+        VlanQosMapping ingress[8]; /* only the PCPs mapped to a non-zero priority */
+        size_t n_ingress;
+        VlanQosMapping *egress;    /* owned; vlan_info_done() frees it */
+        size_t n_egress;
+} VlanInfo;
+
+void vlan_info_done(VlanInfo *i);
+
+int netlink_vlan_add(int netns_fd, const VlanLinkSpec *s, NetlinkReason *reason);
+/* old is the link's current state, so that egress entries the new map drops can be cleared. */
+int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const VlanInfo *old, NetlinkReason *reason);
+/* -ENOTTY when ifindex is no VLAN link; -ENODEV when it does not exist. */
+int netlink_vlan_get(int netns_fd, int ifindex, VlanInfo *ret);
+int netlink_watch_get_vlan(NetlinkWatch *w, int ifindex, VlanInfo *ret);
+
+/* Creates a bridge; with vlan_filtering the kernel must support CONFIG_BRIDGE_VLAN_FILTERING. */
+int netlink_bridge_add(int netns_fd, const char *name, bool vlan_filtering, NetlinkReason *reason);
+/* Whether ifindex is a bridge with VLAN filtering on: 1, 0, or a negative errno. */
+int netlink_bridge_vlan_filtering(int netns_fd, int ifindex);
+/* The bridge ifindex is enslaved to, 0 when none. */
+int netlink_link_get_master(int netns_fd, int ifindex);
+/* Enslaves ifindex to master_ifindex (0: releases it). */
+int netlink_link_set_master(int netns_fd, int ifindex, int master_ifindex, NetlinkReason *reason);
+
+/* One bridge port (or the bridge itself, master == ifindex) and its VLAN table as the kernel reports it. */
+typedef struct BridgePortVlans {
+        int ifindex;
+        int master;
+        char name[16];
+        BridgeVlanEntry *entries;
+        size_t n_entries;
+} BridgePortVlans;
+
+void bridge_port_vlans_free_many(BridgePortVlans *p, size_t n);
+/* RTM_GETLINK dump of family AF_BRIDGE with RTEXT_FILTER_BRVLAN: every port's table. */
+int netlink_bridge_vlans_dump(int netns_fd, BridgePortVlans **ret, size_t *ret_n);
+/* Adds or updates (RTM_SETLINK) or removes (RTM_DELLINK) entries of port ifindex in one request each. */
+int netlink_bridge_vlans_set(int netns_fd, int ifindex, const BridgeVlanEntry *e, size_t n, bool add,
+                             NetlinkReason *reason);

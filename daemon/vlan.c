@@ -306,3 +306,60 @@ int port_config_from_entries(const BridgeVlanEntry *entries, size_t n, PortConfi
         *ret = c;
         return 0;
 }
+
+int vlan_qos_map_validate(const VlanQosMapping *map, size_t n, bool egress, char **ret_reason) {
+        for (size_t i = 0; i < n; i++) {
+                if (!egress && map[i].from > 7)
+                        return fail(ret_reason, "ingress priority mapping %u:%u: %u is not a PCP value (0–7)", map[i].from,
+                                    map[i].to, map[i].from);
+                if (egress && map[i].to > 7)
+                        return fail(ret_reason, "egress priority mapping %u:%u: %u is not a PCP value (0–7)", map[i].from,
+                                    map[i].to, map[i].to);
+                for (size_t j = 0; j < i; j++)
+                        if (map[j].from == map[i].from)
+                                return fail(ret_reason, "priority %u is mapped twice", map[i].from);
+        }
+        return 0;
+}
+
+int vlan_default_name(const char *parent, uint16_t id, char **ret) {
+        char *s;
+
+        if (asprintf(&s, "%s.%u", parent, id) < 0)
+                return -ENOMEM;
+        if (strlen(s) > 15) {
+                free(s);
+                return -ENAMETOOLONG;
+        }
+        *ret = s;
+        return 0;
+}
+
+static const BridgeVlanEntry *entry_find(const BridgeVlanEntry *e, size_t n, uint16_t vid) {
+        for (size_t i = 0; i < n; i++)
+                if (e[i].vid == vid)
+                        return &e[i];
+        return NULL;
+}
+
+int bridge_vlan_diff(const BridgeVlanEntry *cur, size_t n_cur, const BridgeVlanEntry *want, size_t n_want,
+                     BridgeVlanEntry **ret_add, size_t *ret_n_add, BridgeVlanEntry **ret_del, size_t *ret_n_del) {
+        _cleanup_free_ BridgeVlanEntry *add = calloc(n_want + 1, sizeof(*add)), *del = calloc(n_cur + 1, sizeof(*del));
+        size_t n_add = 0, n_del = 0;
+
+        if (!add || !del)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_want; i++) {
+                const BridgeVlanEntry *c = entry_find(cur, n_cur, want[i].vid);
+                if (!c || c->pvid != want[i].pvid || c->untagged != want[i].untagged)
+                        add[n_add++] = want[i];
+        }
+        for (size_t i = 0; i < n_cur; i++)
+                if (!entry_find(want, n_want, cur[i].vid))
+                        del[n_del++] = cur[i];
+        *ret_add = TAKE_PTR(add);
+        *ret_n_add = n_add;
+        *ret_del = TAKE_PTR(del);
+        *ret_n_del = n_del;
+        return 0;
+}

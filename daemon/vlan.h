@@ -96,3 +96,21 @@ typedef struct BridgeVlanEntry {
 int port_config_to_entries(const PortConfig *c, BridgeVlanEntry **ret, size_t *ret_n, char **ret_reason);
 /* The reverse, for showing what the kernel holds: one untagged PVID entry alone is an access port. */
 int port_config_from_entries(const BridgeVlanEntry *entries, size_t n, PortConfig *ret);
+
+/* The checks of vlan_qos_map_parse() for a map that arrives as numbers (e.g. a D-Bus a(uu)). */
+int vlan_qos_map_validate(const VlanQosMapping *map, size_t n, bool egress, char **ret_reason);
+
+/* "PARENT.ID", or -ENAMETOOLONG when that does not fit a link name (15 characters). */
+int vlan_default_name(const char *parent, uint16_t id, char **ret);
+
+/**
+ * bridge_vlan_diff() - what turns a port's VLAN table from cur into want.
+ * @cur: the kernel's entries
+ * @want: the wanted entries
+ * @ret_add: entries of want that cur lacks or holds with other flags (to add or update)
+ * @ret_del: entries of cur whose VLAN want does not have (to remove; VLAN 1 among them where unwanted)
+ *
+ * Returns 0 or -ENOMEM; the caller frees both arrays.
+ */
+int bridge_vlan_diff(const BridgeVlanEntry *cur, size_t n_cur, const BridgeVlanEntry *want, size_t n_want,
+                     BridgeVlanEntry **ret_add, size_t *ret_n_add, BridgeVlanEntry **ret_del, size_t *ret_n_del);

@@ -143,6 +143,61 @@ static void test_port_modes(void) {
         g_assert_cmpint(port_mode_from_string("hybrid"), ==, _PORT_MODE_INVALID);
 }
 
+static void test_qos_validate(void) {
+        const VlanQosMapping ok_in[] = { { 0, 100 }, { 7, 4000000000u } }, bad_in[] = { { 8, 1 } };
+        const VlanQosMapping ok_eg[] = { { 4000000000u, 7 } }, bad_eg[] = { { 3, 8 } }, twice[] = { { 1, 2 }, { 1, 3 } };
+        g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL;
+
+        g_assert_cmpint(vlan_qos_map_validate(ok_in, 2, false, NULL), ==, 0);
+        g_assert_cmpint(vlan_qos_map_validate(ok_eg, 1, true, NULL), ==, 0);
+        g_assert_cmpint(vlan_qos_map_validate(bad_in, 1, false, &r1), ==, -EINVAL);
+        g_assert_nonnull(strstr(r1, "8 is not a PCP value (0–7)"));
+        g_assert_cmpint(vlan_qos_map_validate(bad_eg, 1, true, &r2), ==, -EINVAL);
+        g_assert_nonnull(strstr(r2, "egress priority mapping 3:8"));
+        g_assert_cmpint(vlan_qos_map_validate(twice, 2, true, &r3), ==, -EINVAL);
+        g_assert_nonnull(strstr(r3, "priority 1 is mapped twice"));
+        /* The text parser and the numeric check agree. */
+        g_assert_cmpint(vlan_qos_map_validate(bad_in, 1, true, NULL), ==, 0);
+}
+
+static void test_default_name(void) {
+        g_autofree char *n = NULL;
+        char *m = NULL;
+
+        g_assert_cmpint(vlan_default_name("eth0", 10, &n), ==, 0);
+        g_assert_cmpstr(n, ==, "eth0.10");
+        g_assert_cmpint(vlan_default_name("averylongname", 4094, &m), ==, -ENAMETOOLONG);
+        g_assert_null(m);
+}
+
+static void test_diff(void) {
+        /* A port fresh on a VLAN-filtering bridge has VLAN 1 as PVID untagged; make it trunk 10,20 native 99. */
+        const BridgeVlanEntry cur[] = { { 1, true, true }, { 20, true, true } };
+        PortConfig c = { .mode = PORT_MODE_TRUNK, .native_vlan = 99 };
+        g_autofree BridgeVlanEntry *want = NULL, *add = NULL, *del = NULL;
+        size_t n_want, n_add, n_del;
+
+        vlan_set_add(&c.allowed, 10);
+        vlan_set_add(&c.allowed, 20);
+        g_assert_cmpint(port_config_to_entries(&c, &want, &n_want, NULL), ==, 0);
+        g_assert_cmpint(bridge_vlan_diff(cur, 2, want, n_want, &add, &n_add, &del, &n_del), ==, 0);
+        g_assert_cmpuint(n_del, ==, 1);
+        g_assert_cmpuint(del[0].vid, ==, 1);
+        /* 20 stays but loses PVID/untagged, 10 and 99 are new. */
+        g_assert_cmpuint(n_add, ==, 3);
+        g_assert_cmpuint(add[0].vid, ==, 10);
+        g_assert_cmpuint(add[1].vid, ==, 20);
+        g_assert_false(add[1].pvid || add[1].untagged);
+        g_assert_cmpuint(add[2].vid, ==, 99);
+        g_assert_true(add[2].pvid && add[2].untagged);
+        g_clear_pointer(&add, g_free);
+        g_clear_pointer(&del, g_free);
+        /* Applying the same table twice changes nothing. */
+        g_assert_cmpint(bridge_vlan_diff(want, n_want, want, n_want, &add, &n_add, &del, &n_del), ==, 0);
+        g_assert_cmpuint(n_add, ==, 0);
+        g_assert_cmpuint(n_del, ==, 0);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/vlan/ids", test_ids);
@@ -150,5 +205,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/vlan/qos-maps", test_qos_maps);
         g_test_add_func("/vlan/sets", test_sets);
         g_test_add_func("/vlan/port-modes", test_port_modes);
+        g_test_add_func("/vlan/qos-validate", test_qos_validate);
+        g_test_add_func("/vlan/default-name", test_default_name);
+        g_test_add_func("/vlan/diff", test_diff);
         return g_test_run();
 }
