@@ -27,38 +27,76 @@ static void set_flags(struct rtnl_link *link, uint32_t flags, uint32_t mask) {
                 rtnl_link_vlan_unset_flags(link, ~flags & mask);
 }
 
-static int set_maps(struct rtnl_link *link, const VlanLinkSpec *s, const VlanInfo *old) {
-        int r;
+static int send_and_ack(struct nl_sock *sk, struct nl_msg *msg);
 
-        if (s->has_ingress_map)
-                /* All eight PCPs are sent, so that a PCP the new map leaves out goes back to priority 0. */
-                for (int pcp = 0; pcp <= 7; pcp++) {
-                        uint32_t to = 0;
-                        for (size_t i = 0; i < s->n_ingress; i++)
-                                if (s->ingress[i].from == (uint32_t) pcp)
-                                        to = s->ingress[i].to;
-                        if ((r = rtnl_link_vlan_set_ingress_map(link, pcp, to)) < 0)
-                                return netlink_error_to_errno(r);
-                }
-        if (!s->has_egress_map)
-                return 0;
+static int put_qos_mapping(struct nl_msg *msg, uint32_t from, uint32_t to) {
+        struct ifla_vlan_qos_mapping m = { .from = from, .to = to };
+
+        return nla_put(msg, IFLA_VLAN_QOS_MAPPING, sizeof(m), &m) < 0 ? -ENOMEM : 0;
+}
+
+static int put_ingress_map(struct nl_msg *msg, const VlanLinkSpec *s) {
+        struct nlattr *nest = nla_nest_start(msg, IFLA_VLAN_INGRESS_QOS);
+
+        if (!nest)
+                return -ENOMEM;
+        /* All eight PCPs are sent, so that a PCP the new map leaves out goes back to priority 0. */
+        for (uint32_t pcp = 0; pcp <= 7; pcp++) {
+                uint32_t to = 0;
+                for (size_t i = 0; i < s->n_ingress; i++)
+                        if (s->ingress[i].from == pcp)
+                                to = s->ingress[i].to;
+                if (put_qos_mapping(msg, pcp, to) < 0)
+                        return -ENOMEM;
+        }
+        nla_nest_end(msg, nest);
+        return 0;
+}
+
+static int put_egress_map(struct nl_msg *msg, const VlanLinkSpec *s, const VlanInfo *old) {
+        struct nlattr *nest = nla_nest_start(msg, IFLA_VLAN_EGRESS_QOS);
+
+        if (!nest)
+                return -ENOMEM;
         /* The kernel keeps egress entries until they are set to PCP 0 (which it then stops reporting). */
         for (size_t i = 0; old && i < old->n_egress; i++) {
                 bool kept = false;
                 for (size_t j = 0; j < s->n_egress; j++)
                         kept = kept || s->egress[j].from == old->egress[i].from;
-                if (!kept && (r = rtnl_link_vlan_set_egress_map(link, old->egress[i].from, 0)) < 0)
-                        return netlink_error_to_errno(r);
+                if (!kept && put_qos_mapping(msg, old->egress[i].from, 0) < 0)
+                        return -ENOMEM;
         }
         for (size_t i = 0; i < s->n_egress; i++)
-                if ((r = rtnl_link_vlan_set_egress_map(link, s->egress[i].from, (int) s->egress[i].to)) < 0)
-                        return netlink_error_to_errno(r);
+                if (put_qos_mapping(msg, s->egress[i].from, s->egress[i].to) < 0)
+                        return -ENOMEM;
+        nla_nest_end(msg, nest);
         return 0;
+}
+
+/* Built by hand: libnl 3.7 writes each ingress mapping with the PCP as its attribute type, while the
+ * kernel honours only IFLA_VLAN_QOS_MAPPING entries, so all but PCP 1 were lost (its egress maps too). */
+static int send_qos_maps(struct nl_sock *sk, int ifindex, const VlanLinkSpec *s, const VlanInfo *old) {
+        _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+        struct nlattr *linkinfo, *data;
+
+        if (!s->has_ingress_map && !s->has_egress_map)
+                return 0;
+        msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+        if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+            !(linkinfo = nla_nest_start(msg, IFLA_LINKINFO)) || nla_put_string(msg, IFLA_INFO_KIND, "vlan") < 0 ||
+            !(data = nla_nest_start(msg, IFLA_INFO_DATA)))
+                return -ENOMEM;
+        if ((s->has_ingress_map && put_ingress_map(msg, s) < 0) || (s->has_egress_map && put_egress_map(msg, s, old) < 0))
+                return -ENOMEM;
+        nla_nest_end(msg, data);
+        nla_nest_end(msg, linkinfo);
+        return send_and_ack(sk, msg);
 }
 
 int netlink_vlan_add(int netns_fd, const VlanLinkSpec *s, NetlinkReason *reason) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *link = rtnl_link_vlan_alloc();
+        _cleanup_(rtnl_link_putp) struct rtnl_link *link = rtnl_link_vlan_alloc(), *made = NULL;
         int r;
 
         assert(s && s->name);
@@ -72,13 +110,19 @@ int netlink_vlan_add(int netns_fd, const VlanLinkSpec *s, NetlinkReason *reason)
         set_flags(link, s->flags, s->flags_mask);
         if (s->mtu > 0)
                 rtnl_link_set_mtu(link, s->mtu);
-        r = set_maps(link, s, NULL);
-        if (r < 0)
-                return r;
         r = netlink_open_in(netns_fd, reason, &sk);
         if (r < 0)
                 return r;
-        return netlink_error_to_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+        r = netlink_error_to_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+        if (r < 0 || (!s->has_ingress_map && !s->has_egress_map))
+                return r;
+        r = rtnl_link_get_kernel(sk, 0, s->name, &made);
+        if (r < 0)
+                return netlink_error_to_errno(r);
+        r = send_qos_maps(sk, rtnl_link_get_ifindex(made), s, NULL);
+        if (r < 0)
+                (void) rtnl_link_delete(sk, made); /* all or nothing */
+        return r;
 }
 
 int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const VlanInfo *old, NetlinkReason *reason) {
@@ -93,13 +137,13 @@ int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const 
         set_flags(changes, s->flags, s->flags_mask);
         if (s->mtu > 0)
                 rtnl_link_set_mtu(changes, s->mtu);
-        r = set_maps(changes, s, old);
-        if (r < 0)
-                return r;
         r = netlink_open_in(netns_fd, reason, &sk);
         if (r < 0)
                 return r;
-        return netlink_error_to_errno(rtnl_link_change(sk, orig, changes, 0));
+        r = netlink_error_to_errno(rtnl_link_change(sk, orig, changes, 0));
+        if (r < 0)
+                return r;
+        return send_qos_maps(sk, ifindex, s, old);
 }
 
 static int vlan_info_fill(struct rtnl_link *link, VlanInfo *ret) {

@@ -53,9 +53,11 @@ static int property_get_vlan(sd_bus *bus, const char *path, const char *interfac
         Namespace *ns = userdata;
         int ifindex, r;
 
+        /* Asked from the kernel, not the namespace's libnl cache: libnl 3.7 keeps a cached link's VLAN data
+         * from its first notification (flags changed later, by virtd or by `ip`, stayed stale there). */
         r = link_object_path_parse(path, &name, &ifindex);
         if (r >= 0)
-                r = netlink_watch_get_vlan(ns->watch, ifindex, &v);
+                r = netlink_vlan_get(link_netns_fd(ns), ifindex, &v);
         if (r < 0)
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_FOUND, "VLAN link %s is gone.", path);
         if (streq(property, "Parent")) {
