@@ -17,6 +17,7 @@ typedef struct GroupOptions {
         unsigned iterations;
         double delay_sec;
         const char *order;
+        const char *group;       /* namespace exec --group */
 } GroupOptions;
 
 extern GroupOptions group_options;
@@ -30,6 +31,7 @@ enum {
         ARG_GROUP_DPERM,
         ARG_GROUP_FPERM,
         ARG_GROUP_ORDER,
+        ARG_GROUP_GROUP,
 };
 
 #define GROUP_SHORT_OPTIONS "p:rbn:d:"
@@ -46,7 +48,11 @@ enum {
         { "tperm", required_argument, NULL, ARG_GROUP_TPERM },                 \
         { "dperm", required_argument, NULL, ARG_GROUP_DPERM },                 \
         { "fperm", required_argument, NULL, ARG_GROUP_FPERM },                 \
-        { "order", required_argument, NULL, ARG_GROUP_ORDER }
+        { "order", required_argument, NULL, ARG_GROUP_ORDER },                 \
+        { "group", required_argument, NULL, ARG_GROUP_GROUP }
+
+/* Asks virtd to move this very process into group (the daemon takes the pid from the bus, never from us). */
+int group_move_self(Context *ctx, const char *group, bool sticky);
 
 /* Handles one of the options above: 1 when it was one, 0 when not, negative on a bad argument. */
 int group_parse_option(int c, const char *arg);

@@ -95,6 +95,9 @@ int group_parse_option(int c, const char *arg) {
         case ARG_GROUP_STICKY:
                 o->sticky = true;
                 break;
+        case ARG_GROUP_GROUP:
+                o->group = arg;
+                break;
         case ARG_GROUP_TASK_OWNER:
                 r = parse_owner(arg, &o->task_uid, &o->task_gid);
                 break;
@@ -430,15 +433,24 @@ int verb_group_classify(int argc, char *argv[], Context *ctx) {
         return call_and_reply(ctx, call, _("cannot move the processes"), NULL);
 }
 
-/* cgexec: virtd moves this very process (it learns our pid from the bus, not from us), then we become CMD. */
-int verb_group_exec(int argc, char *argv[], Context *ctx) {
+int group_move_self(Context *ctx, const char *group, bool sticky) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
         r = manager_new_call(ctx, "MoveCaller", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "sbt", argv[0], (int) group_options.sticky, call_flags(ctx));
-        if (r < 0 || (r = call_and_reply(ctx, call, _("cannot enter the group"), NULL)) < 0)
+                r = sd_bus_message_append(call, "sbt", group, (int) sticky, call_flags(ctx));
+        if (r < 0)
+                return r;
+        return call_and_reply(ctx, call, _("cannot enter the group"), NULL);
+}
+
+/* cgexec: virtd moves this very process (it learns our pid from the bus, not from us), then we become CMD. */
+int verb_group_exec(int argc, char *argv[], Context *ctx) {
+        int r;
+
+        r = group_move_self(ctx, argv[0], group_options.sticky);
+        if (r < 0)
                 return r;
         /* The bus connection must not leak into the command. */
         ctx->bus = sd_bus_flush_close_unref(ctx->bus);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "group-verbs.h"
 #include "i18n.h"
 #include "json.h"
 #include "macro.h"
@@ -334,6 +335,9 @@ int verb_namespace_exec(int argc, char *argv[], Context *ctx) {
                 fprintf(stderr, _("virtctl: no command given to run in namespace %s.\n"), argv[0]);
                 return -EINVAL;
         }
+        /* Like cgexec: into the group first, while this process can still be named on the bus. */
+        if (group_options.group && (r = group_move_self(ctx, group_options.group, group_options.sticky)) < 0)
+                return r;
         r = manager_new_call(ctx, "EnterNamespace", &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "st", argv[0], (uint64_t) 0);

@@ -33,7 +33,8 @@ static const Verb namespace_verbs[] = {
         { "add", 1, 9, verb_namespace_add, N_("NAME [kinds KIND,...|all] [hostname NAME] [uidmap IN:OUT:COUNT,...] [gidmap IN:OUT:COUNT,...]"),
           N_("Create a named namespace (default kind: net)") },
         { "delete", 1, 2, verb_namespace_delete, N_("NAME [force]"), N_("Delete a namespace; force even while processes are inside") },
-        { "exec", 2, VERB_ANY, verb_namespace_exec, N_("NAME -- COMMAND [ARG...]"), N_("Run a command inside all kinds of a namespace") },
+        { "exec", 2, VERB_ANY, verb_namespace_exec, N_("NAME [--group GROUP] [--sticky] -- COMMAND [ARG...]"),
+          N_("Run a command inside all kinds of a namespace, and in a group when given") },
         {}
 };
 static const Verb link_verbs[] = {

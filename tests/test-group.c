@@ -540,6 +540,36 @@ static void test_exec(void) {
         fixture_stop(&f);
 }
 
+static void delete_namespace(void *data) {
+        g_autofree char *cmd = g_strdup_printf("%s namespace delete %s force >/dev/null 2>&1", TEST_BUILD_PATH("client/virtctl"),
+                                               (char *) data);
+        (void) test_sh(NULL, "%s", cmd);
+}
+
+/* ip netns exec, nsenter and cgexec in one step: the command sees the namespace's hostname and sits in the group. */
+static void test_namespace_exec_in_group(void) {
+        Fixture f;
+        g_autofree char *spec = group_spec(layout.controllers, "/nsx");
+        g_autofree char *ns = test_unique_name("zg");
+        g_autofree char *out = NULL, *want = NULL;
+
+        fixture_start(&f, false);
+        create_ok(&f, spec);
+        g_free(virtctl_ok(&f, "namespace", "add", ns, "kinds", "uts", "hostname", "inside", NULL));
+        test_defer(delete_namespace, ns);
+        out = virtctl_ok(&f, "namespace", "exec", "--group", "/nsx", ns, "--", "sh", "-c", "hostname; cat /proc/self/cgroup",
+                         NULL);
+        g_assert_true(g_str_has_prefix(out, "inside\n"));
+        want = g_strdup_printf(layout.v2 ? "0::%s/nsx\n" : ":%s/nsx\n", f.base);
+        g_assert_nonnull(strstr(out, want));
+        /* A group that does not exist: refused before anything is entered. */
+        g_autofree char *err = NULL;
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "namespace", "exec", "--group", "/nope", ns, "--", "true", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "/nope"));
+        g_free(virtctl_ok(&f, "namespace", "delete", ns, NULL));
+        fixture_stop(&f);
+}
+
 /* Statistics are read on demand and move when a child burns CPU inside. */
 static void test_statistics(void) {
         Fixture f;
@@ -997,5 +1027,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/group/unprivileged", test_unprivileged);
         g_test_add_func("/group/tree", test_tree);
         g_test_add_func("/group/external-group", test_external_group);
+        g_test_add_func("/group/namespace-exec-in-group", test_namespace_exec_in_group);
         return g_test_run();
 }
