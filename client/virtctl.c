@@ -120,20 +120,32 @@ static bool noun_is_top_level(const Noun *n) {
         return streq(n->verbs[0].name, n->name) && !n->verbs[1].name;
 }
 
-static void print_verb(const Noun *n, const Verb *v) {
-        char left[128];
+/* "noun verb SYNOPSIS", or "verb SYNOPSIS" for a top-level command. */
+static char *verb_usage(const Noun *n, const Verb *v) {
+        char *s;
 
-        if (noun_is_top_level(n))
-                snprintf(left, sizeof(left), "%s %s", v->name, _(v->synopsis));
+        if (asprintf(&s, "%s%s%s%s%s", noun_is_top_level(n) ? "" : n->name, noun_is_top_level(n) ? "" : " ", v->name,
+                     *v->synopsis ? " " : "", *v->synopsis ? _(v->synopsis) : "") < 0)
+                return NULL;
+        return s;
+}
+
+static void print_verb(const Noun *n, const Verb *v) {
+        _cleanup_free_ char *usage = verb_usage(n, v);
+
+        if (!usage)
+                return;
+        /* A long synopsis gets its own line, with the description below it. */
+        if (strlen(usage) > 36)
+                printf("  %s\n  %-36s %s\n", usage, "", _(v->description));
         else
-                snprintf(left, sizeof(left), "%s %s %s", n->name, v->name, _(v->synopsis));
-        printf("  %-36s %s\n", left, _(v->description));
+                printf("  %-36s %s\n", usage, _(v->description));
 }
 
 static void help(const Noun *only_noun, const Verb *only_verb) {
         if (only_noun && only_verb) {
-                printf(_("Usage: virtctl [OPTIONS...] "));
-                print_verb(only_noun, only_verb);
+                _cleanup_free_ char *usage = verb_usage(only_noun, only_verb);
+                printf(_("Usage: virtctl [OPTIONS...] %s\n\n%s\n"), strempty(usage), _(only_verb->description));
                 return;
         }
         printf(_("virtctl [OPTIONS...] COMMAND ...\n\n"
@@ -151,6 +163,16 @@ static void help(const Noun *only_noun, const Verb *only_verb) {
                  "     --json              Print machine-readable JSON\n"
                  "     --no-legend         Do not print column headers and hints\n"
                  "     --no-ask-password   Do not ask for a password when authorization needs one\n"));
+        printf(_("\nGroup options (see the commands above):\n"
+                 "  -p --param=NAME=VALUE   A parameter for group create (repeatable)\n"
+                 "  -r --recursive          group delete: with subgroups\n"
+                 "     --migrate           group delete: move processes to the parent\n"
+                 "     --sticky            group exec, classify, namespace exec: keep rules from moving the process\n"
+                 "     --group=GROUP       namespace exec: also run in this group\n"
+                 "     --task-owner=U:G, --admin-owner=U:G, --tperm=M, --dperm=M, --fperm=M\n"
+                 "                         group create: ownership and modes, as in cgconfig.conf's perm{}\n"
+                 "  -b --batch, -n --iterations=N, -d --delay=SECONDS, --order=cpu|memory|tasks|path\n"
+                 "                         group top: batch mode, like systemd-cgtop\n"));
 }
 
 typedef struct Arguments {
@@ -252,9 +274,8 @@ static int dispatch(int argc, char *argv[], Arguments *a) {
                 return 0;
         }
         if ((unsigned) argc < verb->min_args || (verb->max_args != VERB_ANY && (unsigned) argc > verb->max_args)) {
-                fprintf(stderr, _("virtctl: wrong number of arguments. Usage: "));
-                fflush(stderr);
-                print_verb(noun, verb);
+                _cleanup_free_ char *usage = verb_usage(noun, verb);
+                fprintf(stderr, _("virtctl: wrong number of arguments. Usage: virtctl %s\n"), strempty(usage));
                 return -EINVAL;
         }
         return verb->fn(argc, argv, &a->ctx);

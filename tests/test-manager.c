@@ -162,7 +162,10 @@ static void test_virtctl_status_and_usage(void) {
         g_assert_nonnull(strstr(out, "host"));
         g_clear_pointer(&out, g_free);
         g_assert_cmpint(test_virtctl(&e, &out, NULL, "host", "--help", NULL), ==, 0);
-        g_assert_true(g_str_has_prefix(out, "Usage: virtctl [OPTIONS...]   host"));
+        g_assert_true(g_str_has_prefix(out, "Usage: virtctl [OPTIONS...] host\n"));
+        g_autofree char *usage_err = NULL;
+        g_assert_cmpint(test_virtctl(&e, NULL, &usage_err, "host", "extra", NULL), ==, 1);
+        g_assert_cmpstr(usage_err, ==, "virtctl: wrong number of arguments. Usage: virtctl host\n");
         test_env_stop(&e);
 }
 
