@@ -10,101 +10,17 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "netns-fixture.h"
 #include "virtd-bus.h"
 
 #define NOBODY 65534
 
-typedef struct NsTest {
-        TestEnv e;
-        char *netns_dir;
-        GPtrArray *names;         /* namespaces this test made or let iproute2 make */
-        bool real_netns;
-        char *host_links_before;  /* names of the host's links */
-} NsTest;
-
-static char *host_link_names(void) {
-        char *out = NULL;
-
-        g_assert_cmpint(test_sh(&out, "ip -o link | cut -d: -f2 | sort"), ==, 0);
-        return out;
-}
-
-/* Unmounts whatever virtd bound below dir (deepest first); used on success and on abort alike. */
-static void umount_below(const char *dir) {
-        g_autofree char *mountinfo = NULL;
-        g_auto(GStrv) lines = NULL;
-
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-                return;
-        lines = g_strsplit(mountinfo, "\n", -1);
-        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
-                        umount2(f[4], MNT_DETACH);
-        }
-}
-
-static void ns_test_cleanup(void *data) {
-        NsTest *t = data;
-
-        for (guint i = 0; i < t->names->len; i++) {
-                const char *name = g_ptr_array_index(t->names, i);
-                sd_bus_call_method(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteNamespace",
-                                   NULL, NULL, "sbt", name, 1, (uint64_t) 0);
-                if (t->real_netns)
-                        test_sh(NULL, "ip netns delete %s 2>/dev/null", name);
-        }
-        umount_below(t->e.dir);
-}
-
-static void ns_test_start(NsTest *t, bool real_netns) {
-        TestEnvOptions o = { .no_virtd = true };
-        g_autofree char *arg = NULL;
-
-        test_require_root();
-        memset(t, 0, sizeof(*t));
-        t->host_links_before = host_link_names();
-        t->names = g_ptr_array_new_with_free_func(g_free);
-        t->real_netns = real_netns;
-        test_env_start(&t->e, &o);
-        t->netns_dir = real_netns ? g_strdup("/run/netns") : g_build_filename(t->e.dir, "netns", NULL);
-        arg = g_strdup_printf("--netns-dir=%s", t->netns_dir);
-        const char *args[] = { arg, NULL };
-        test_defer(ns_test_cleanup, t);
-        test_env_start_virtd(&t->e, args);
-}
-
-/* Stops everything and checks that nothing is left: no namespace of ours, no host link changed. */
-static void ns_test_stop(NsTest *t) {
-        g_autofree char *after = NULL, *dir = g_strdup(t->e.dir);
-
-        test_env_stop(&t->e);
-        /* The harness could remove the run's directory only if no bind mount was left inside. */
-        g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
-        after = host_link_names();
-        g_assert_cmpstr(after, ==, t->host_links_before);
-        for (guint i = 0; t->real_netns && i < t->names->len; i++) {
-                g_autofree char *path = g_build_filename("/run/netns", g_ptr_array_index(t->names, i), NULL);
-                g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-        }
-        g_ptr_array_unref(t->names);
-        g_free(t->netns_dir);
-        g_free(t->host_links_before);
-}
-
-static char *ns_name(NsTest *t, const char *prefix) {
-        char *name = test_unique_name(prefix);
-
-        g_ptr_array_add(t->names, g_strdup(name));
-        return name;
-}
-
-static char *ns_path(NsTest *t, const char *name) {
+static char *ns_path(NsFixture *t, const char *name) {
         return g_build_filename(t->netns_dir, name, NULL);
 }
 
 /* Calls a Manager method; returns the call's result, the error and reply when asked for. */
-static int call(NsTest *t, sd_bus_error *error, sd_bus_message **reply, const char *member, const char *types, ...) {
+static int call(NsFixture *t, sd_bus_error *error, sd_bus_message **reply, const char *member, const char *types, ...) {
         va_list ap;
         int r;
 
@@ -115,15 +31,15 @@ static int call(NsTest *t, sd_bus_error *error, sd_bus_message **reply, const ch
         return r;
 }
 
-static void create_ns(NsTest *t, const char *name) {
+static void create_ns(NsFixture *t, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         if (call(t, &error, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", name, 0, "", 0, 0, (uint64_t) 0) < 0)
                 g_error("CreateNamespace %s: %s", name, error.message);
 }
 
-static void virtctl_ok(NsTest *t, char **out, ...) G_GNUC_NULL_TERMINATED;
-static void virtctl_ok(NsTest *t, char **out, ...) {
+static void virtctl_ok(NsFixture *t, char **out, ...) G_GNUC_NULL_TERMINATED;
+static void virtctl_ok(NsFixture *t, char **out, ...) {
         g_autoptr(GPtrArray) args = g_ptr_array_new();
         g_autofree char *err = NULL;
         va_list ap;
@@ -140,21 +56,21 @@ static void virtctl_ok(NsTest *t, char **out, ...) {
 }
 
 /* Runs a command inside a net namespace file, as iproute2 would see it. */
-static int in_netns(NsTest *t, const char *ns, char **out, const char *cmd) {
+static int in_netns(NsFixture *t, const char *ns, char **out, const char *cmd) {
         g_autofree char *path = ns_path(t, ns);
 
         return test_sh(out, "nsenter --net=%s %s", path, cmd);
 }
 
 static void test_introspection(void) {
-        NsTest t;
+        NsFixture t;
         g_autofree char *a = NULL, *link = NULL, *nspath = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         const char *p1, *p2;
 
-        ns_test_start(&t, false);
-        a = ns_name(&t, "zi");
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zi");
         create_ns(&t, a);
         g_assert_cmpint(call(&t, &error, &reply, "CreateVeth", "ssssssut", "vi0", a, "", "vi1", a, "", 0, (uint64_t) 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "oo", &p1, &p2), >, 0);
@@ -164,18 +80,18 @@ static void test_introspection(void) {
         g_assert_cmpuint(test_assert_introspection(&t.e, VIRTD_OBJECT_ROOT), ==, 1);
         g_assert_cmpuint(test_assert_introspection(&t.e, nspath), ==, 1);
         g_assert_cmpuint(test_assert_introspection(&t.e, link), ==, 1);
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 /* The seed's example through virtctl alone: two namespaces, a veth pair between them, a ping across. */
 static void test_seed_example(void) {
-        NsTest t;
+        NsFixture t;
         g_autofree char *a = NULL, *b = NULL, *v0 = NULL, *v1 = NULL, *out = NULL, *json = NULL, *ipout = NULL;
         g_autofree char *ping = NULL;
 
-        ns_test_start(&t, false);
-        a = ns_name(&t, "zs");
-        b = ns_name(&t, "zs");
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zs");
+        b = ns_fixture_name(&t, "zs");
         v0 = test_unique_name("veth0");
         v1 = test_unique_name("veth1");
         virtctl_ok(&t, NULL, "namespace", "add", a, NULL);
@@ -224,7 +140,7 @@ static void test_seed_example(void) {
         g_assert_null(strstr(out, a));
         g_autofree char *pa = ns_path(&t, a);
         g_assert_false(g_file_test(pa, G_FILE_TEST_EXISTS));
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 typedef struct Signals {
@@ -271,7 +187,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
-static void signals_watch(NsTest *t, Signals *s) {
+static void signals_watch(NsFixture *t, Signals *s) {
         s->added = g_ptr_array_new_with_free_func(g_free);
         s->removed = g_ptr_array_new_with_free_func(g_free);
         s->changes = g_ptr_array_new_with_free_func(g_free);
@@ -291,7 +207,7 @@ static bool contains(GPtrArray *a, const char *s) {
 }
 
 /* Processes the bus until want is in a, for at most timeout_ms. */
-static bool wait_for(NsTest *t, GPtrArray *a, const char *want, int timeout_ms) {
+static bool wait_for(NsFixture *t, GPtrArray *a, const char *want, int timeout_ms) {
         gint64 end = g_get_monotonic_time() + timeout_ms * 1000;
 
         while (!contains(a, want) && g_get_monotonic_time() < end) {
@@ -311,14 +227,14 @@ static void signals_done(Signals *s) {
 
 /* virtd's namespaces are iproute2's and iproute2's are virtd's, with signals, in the real /run/netns. */
 static void test_iproute2_interop(void) {
-        NsTest t;
+        NsFixture t;
         Signals s = {};
         g_autofree char *mine = NULL, *theirs = NULL, *list = NULL, *out = NULL, *theirs_path = NULL;
 
-        ns_test_start(&t, true);
+        ns_fixture_start(&t, /* real_netns= */ true, /* polkit= */ false);
         signals_watch(&t, &s);
-        mine = ns_name(&t, "zv");
-        theirs = ns_name(&t, "zi");
+        mine = ns_fixture_name(&t, "zv");
+        theirs = ns_fixture_name(&t, "zi");
         virtctl_ok(&t, NULL, "namespace", "add", mine, NULL);
         g_assert_cmpint(test_sh(&list, "ip netns list"), ==, 0);
         g_assert_nonnull(strstr(list, mine));
@@ -342,15 +258,15 @@ static void test_iproute2_interop(void) {
         g_assert_cmpint(test_sh(&list, "ip netns list"), ==, 0);
         g_assert_null(strstr(list, mine));
         signals_done(&s);
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 static void test_uts_pid_exec(void) {
-        NsTest t;
+        NsFixture t;
         g_autofree char *a = NULL, *out = NULL, *show = NULL, *pid = NULL;
 
-        ns_test_start(&t, false);
-        a = ns_name(&t, "zu");
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zu");
         virtctl_ok(&t, NULL, "namespace", "add", a, "kinds", "net,uts,pid,ipc,mnt", "hostname", "inner-host", NULL);
         virtctl_ok(&t, &out, "namespace", "exec", a, "--", "hostname", NULL);
         g_assert_cmpstr(out, ==, "inner-host\n");
@@ -370,12 +286,12 @@ static void test_uts_pid_exec(void) {
         g_assert_nonnull(strstr(show, "\"kinds\":[\"net\",\"uts\",\"ipc\",\"pid\",\"mnt\"]"));
         virtctl_ok(&t, NULL, "namespace", "delete", a, NULL);
         g_assert_false(g_file_test(bound, G_FILE_TEST_EXISTS));
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 /* "ip link set X down" run by hand arrives as PropertiesChanged on the Link object. */
 static void test_link_down_signal(void) {
-        NsTest t;
+        NsFixture t;
         Signals s = {};
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
@@ -383,8 +299,8 @@ static void test_link_down_signal(void) {
         const char *o1, *o2;
         gint64 t0, t1;
 
-        ns_test_start(&t, false);
-        a = ns_name(&t, "zd");
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zd");
         create_ns(&t, a);
         g_assert_cmpint(call(&t, &error, &reply, "CreateVeth", "ssssssut", "zd0", a, "", "zd1", a, "", 0, (uint64_t) 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "oo", &o1, &o2), >, 0);
@@ -414,7 +330,7 @@ static void test_link_down_signal(void) {
         virtctl_ok(&t, &out, "link", "list", a, NULL);
         g_assert_nonnull(strstr(out, "zdh1"));
         signals_done(&s);
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 static void assert_error(int r, sd_bus_error *error, const char *name, const char *fragment) {
@@ -426,19 +342,19 @@ static void assert_error(int r, sd_bus_error *error, const char *name, const cha
         sd_bus_error_free(error);
 }
 
-static int veth(NsTest *t, sd_bus_error *e, const char *n1, const char *ns1, const char *n2, const char *ns2) {
+static int veth(NsFixture *t, sd_bus_error *e, const char *n1, const char *ns1, const char *n2, const char *ns2) {
         return call(t, e, NULL, "CreateVeth", "ssssssut", n1, ns1, "", n2, ns2, "", 0, (uint64_t) 0);
 }
 
 static void test_bad_input(void) {
-        NsTest t;
+        NsFixture t;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         g_autofree char *a = NULL, *b = NULL, *gone = NULL, *out = NULL, *gone_path = NULL;
 
-        ns_test_start(&t, false);
-        a = ns_name(&t, "zb");
-        b = ns_name(&t, "zb");
-        gone = ns_name(&t, "zg");
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zb");
+        b = ns_fixture_name(&t, "zb");
+        gone = ns_fixture_name(&t, "zg");
         create_ns(&t, a);
         create_ns(&t, b);
         create_ns(&t, gone);
@@ -508,17 +424,17 @@ static void test_bad_input(void) {
         g_autofree char *err = NULL;
         g_assert_cmpint(test_virtctl(&t.e, NULL, &err, "link", "delete", "zb0", "in", a, NULL), ==, 1);
         g_assert_nonnull(strstr(err, "Link zb0 does not exist in"));
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 static void test_delete_busy(void) {
-        NsTest t;
+        NsFixture t;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         g_autofree char *a = NULL, *path = NULL, *pidstr = NULL;
         GPid pid;
 
-        ns_test_start(&t, false);
-        a = ns_name(&t, "zp");
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zp");
         create_ns(&t, a);
         path = ns_path(&t, a);
         const char *argv[] = { "nsenter", NULL, "sleep", "30", NULL };
@@ -536,7 +452,7 @@ static void test_delete_busy(void) {
         kill(pid, SIGKILL);
         g_spawn_close_pid(pid);
         waitpid(pid, NULL, 0);
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 static int create_as_nobody(sd_bus *bus, void *userdata) {
@@ -557,31 +473,20 @@ static int create_as_nobody(sd_bus *bus, void *userdata) {
 }
 
 static void test_authorization(void) {
-        NsTest t;
+        NsFixture t;
         g_autofree char *a = NULL;
         const char *actions[] = { VIRTD_ACTION_MANAGE_NAMESPACES, NULL };
 
-        /* The polkit mock needs the bus before virtd: start by hand. */
-        test_require_root();
-        memset(&t, 0, sizeof(t));
-        t.host_links_before = host_link_names();
-        t.names = g_ptr_array_new_with_free_func(g_free);
-        TestEnvOptions o = { .polkit = true, .no_virtd = true };
-        test_env_start(&t.e, &o);
-        t.netns_dir = g_build_filename(t.e.dir, "netns", NULL);
-        g_autofree char *arg = g_strdup_printf("--netns-dir=%s", t.netns_dir);
-        const char *args[] = { arg, NULL };
-        test_defer(ns_test_cleanup, &t);
-        test_env_start_virtd(&t.e, args);
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ true);
 
-        a = ns_name(&t, "za");
+        a = ns_fixture_name(&t, "za");
         g_assert_cmpint(test_fork_as(&t.e, NOBODY, NOBODY, create_as_nobody, a), ==, 10);
         g_autofree char *p = ns_path(&t, a);
         g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
         test_env_polkit_allow(&t.e, actions);
         g_assert_cmpint(test_fork_as(&t.e, NOBODY, NOBODY, create_as_nobody, a), ==, 0);
         g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
-        ns_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 int main(int argc, char *argv[]) {

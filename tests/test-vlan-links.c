@@ -8,86 +8,13 @@
 #include <sys/mount.h>
 
 #include "harness.h"
+#include "netns-fixture.h"
 #include "virtd-bus.h"
-
-/* Like g_assert_nonnull(strstr(...)), but shows what was searched. */
-#define assert_contains(haystack, needle)                                                                   \
-        do {                                                                                                \
-                const char *_h = (haystack), *_n = (needle);                                                \
-                if (!_h || !strstr(_h, _n))                                                                 \
-                        g_error("%s:%d: expected '%s' in:\n%s", __FILE__, __LINE__, _n, _h ? _h : "(null)"); \
-        } while (0)
 
 #define NO_8021Q "this kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q)"
 #define NO_BRVLAN "this kernel has no bridge VLAN filtering support (CONFIG_BRIDGE_VLAN_FILTERING)"
 
-typedef struct VlanTest {
-        TestEnv e;
-        char *netns_dir;
-        GPtrArray *names; /* namespaces this test made */
-        char *host_links_before;
-} VlanTest;
-
-static char *host_link_names(void) {
-        char *out = NULL;
-
-        g_assert_cmpint(test_sh(&out, "ip -o link | cut -d: -f2 | sort"), ==, 0);
-        return out;
-}
-
-static void umount_below(const char *dir) {
-        g_autofree char *mountinfo = NULL;
-        g_auto(GStrv) lines = NULL;
-
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-                return;
-        lines = g_strsplit(mountinfo, "\n", -1);
-        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
-                        umount2(f[4], MNT_DETACH);
-        }
-}
-
-/* Deleting a namespace takes every link inside along; runs also when an assertion aborts. */
-static void vlan_test_cleanup(void *data) {
-        VlanTest *t = data;
-
-        for (guint i = 0; i < t->names->len; i++)
-                sd_bus_call_method(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteNamespace",
-                                   NULL, NULL, "sbt", (const char *) g_ptr_array_index(t->names, i), 1, (uint64_t) 0);
-        umount_below(t->e.dir);
-}
-
-static void vlan_test_start(VlanTest *t) {
-        TestEnvOptions o = { .no_virtd = true };
-        g_autofree char *arg = NULL;
-
-        test_require_root();
-        memset(t, 0, sizeof(*t));
-        t->host_links_before = host_link_names();
-        t->names = g_ptr_array_new_with_free_func(g_free);
-        test_env_start(&t->e, &o);
-        t->netns_dir = g_build_filename(t->e.dir, "netns", NULL);
-        arg = g_strdup_printf("--netns-dir=%s", t->netns_dir);
-        const char *args[] = { arg, NULL };
-        test_defer(vlan_test_cleanup, t);
-        test_env_start_virtd(&t->e, args);
-}
-
-static void vlan_test_stop(VlanTest *t) {
-        g_autofree char *after = NULL, *dir = g_strdup(t->e.dir);
-
-        test_env_stop(&t->e);
-        g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
-        after = host_link_names();
-        g_assert_cmpstr(after, ==, t->host_links_before);
-        g_ptr_array_unref(t->names);
-        g_free(t->netns_dir);
-        g_free(t->host_links_before);
-}
-
-static bool kernel_has(VlanTest *t, const char *feature) {
+static bool kernel_has(NsFixture *t, const char *feature) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_auto(GStrv) features = NULL;
 
@@ -96,19 +23,18 @@ static bool kernel_has(VlanTest *t, const char *feature) {
         return g_strv_contains((const char * const *) features, feature);
 }
 
-static char *create_ns(VlanTest *t, const char *prefix) {
+static char *create_ns(NsFixture *t, const char *prefix) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *name = test_unique_name(prefix);
+        char *name = ns_fixture_name(t, prefix);
 
-        g_ptr_array_add(t->names, g_strdup(name));
         if (sd_bus_call_method(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateNamespace", &error,
                                NULL, "sassa(uuu)a(uuu)t", name, 0, "", 0, 0, (uint64_t) 0) < 0)
                 g_error("CreateNamespace %s: %s", name, error.message);
         return name;
 }
 
-static int in_ns(VlanTest *t, const char *ns, char **out, const char *format, ...) G_GNUC_PRINTF(4, 5);
-static int in_ns(VlanTest *t, const char *ns, char **out, const char *format, ...) {
+static int in_ns(NsFixture *t, const char *ns, char **out, const char *format, ...) G_GNUC_PRINTF(4, 5);
+static int in_ns(NsFixture *t, const char *ns, char **out, const char *format, ...) {
         g_autofree char *cmd = NULL;
         va_list ap;
 
@@ -118,8 +44,8 @@ static int in_ns(VlanTest *t, const char *ns, char **out, const char *format, ..
         return test_sh(out, "nsenter --net=%s/%s %s", t->netns_dir, ns, cmd);
 }
 
-static void virtctl_ok(VlanTest *t, char **out, ...) G_GNUC_NULL_TERMINATED;
-static void virtctl_ok(VlanTest *t, char **out, ...) {
+static void virtctl_ok(NsFixture *t, char **out, ...) G_GNUC_NULL_TERMINATED;
+static void virtctl_ok(NsFixture *t, char **out, ...) {
         g_autoptr(GPtrArray) args = g_ptr_array_new();
         g_autofree char *err = NULL;
         va_list ap;
@@ -134,8 +60,8 @@ static void virtctl_ok(VlanTest *t, char **out, ...) {
 }
 
 /* virtctl must fail and its stderr must contain want. */
-static void virtctl_fails(VlanTest *t, const char *want, ...) G_GNUC_NULL_TERMINATED;
-static void virtctl_fails(VlanTest *t, const char *want, ...) {
+static void virtctl_fails(NsFixture *t, const char *want, ...) G_GNUC_NULL_TERMINATED;
+static void virtctl_fails(NsFixture *t, const char *want, ...) {
         g_autoptr(GPtrArray) args = g_ptr_array_new();
         g_autofree char *err = NULL;
         va_list ap;
@@ -150,13 +76,13 @@ static void virtctl_fails(VlanTest *t, const char *want, ...) {
                 g_error("virtctl %s %s: stderr '%s' lacks '%s'", (char *) args->pdata[0], (char *) args->pdata[1], err, want);
 }
 
-static int create_vlan(VlanTest *t, sd_bus_error *error, const char *ns, const char *parent, const char *name, uint32_t id,
+static int create_vlan(NsFixture *t, sd_bus_error *error, const char *ns, const char *parent, const char *name, uint32_t id,
                        const char *protocol) {
         return sd_bus_call_method(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateVlan", error,
                                   NULL, "sssusa{sb}a(uu)a(uu)ut", ns, parent, name, id, protocol, 0, 0, 0, 0, (uint64_t) 0);
 }
 
-static void veth(VlanTest *t, const char *a, const char *ns_a, const char *b, const char *ns_b) {
+static void veth(NsFixture *t, const char *a, const char *ns_a, const char *b, const char *ns_b) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         if (sd_bus_call_method(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateVeth", &error, NULL,
@@ -181,10 +107,10 @@ static void test_bad_ids(void) {
                 { 4095, "4095", "VLAN id 4095 is reserved by 802.1Q (valid: 1–4094)" },
                 { 4096, "4096", "VLAN id 4096 is out of range: the 802.1Q tag holds 12 bits (valid: 1–4094)" },
         };
-        VlanTest t;
+        NsFixture t;
         g_autofree char *ns = NULL, *links_before = NULL, *links_after = NULL;
 
-        vlan_test_start(&t);
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         ns = create_ns(&t, "zvb");
         veth(&t, "p0", ns, "p1", ns);
         g_assert_cmpint(in_ns(&t, ns, &links_before, "ip -o link"), ==, 0);
@@ -206,18 +132,18 @@ static void test_bad_ids(void) {
         /* Nothing half-made. */
         g_assert_cmpint(in_ns(&t, ns, &links_after, "ip -o link"), ==, 0);
         g_assert_cmpstr(links_after, ==, links_before);
-        vlan_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 /* This kernel lacks 802.1Q: every VLAN call says so precisely, nothing is left behind, and virtd keeps working. */
 static void test_not_supported(void) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *ns = NULL, *links = NULL, *host = NULL;
-        VlanTest t;
+        NsFixture t;
 
-        vlan_test_start(&t);
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         if (kernel_has(&t, "vlan-8021q") && kernel_has(&t, "bridge-vlan-filtering")) {
-                vlan_test_stop(&t);
+                ns_fixture_stop(&t);
                 g_test_skip("this kernel has 802.1Q and bridge VLAN filtering");
                 return;
         }
@@ -250,23 +176,23 @@ static void test_not_supported(void) {
         g_assert_cmpint(in_ns(&t, ns, &links, "ip -o link"), ==, 0);
         assert_contains(links, "br1");
         assert_contains(links, "p3@p2");
-        vlan_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
-static bool require_vlans(VlanTest *t) {
+static bool require_vlans(NsFixture *t) {
         if (kernel_has(t, "vlan-8021q") && kernel_has(t, "vlan-8021ad") && kernel_has(t, "bridge-vlan-filtering"))
                 return true;
-        vlan_test_stop(t);
+        ns_fixture_stop(t);
         g_test_skip("this kernel has no 802.1Q/802.1ad or bridge VLAN filtering (runs in the real-kernel lane)");
         return false;
 }
 
-static bool ping(VlanTest *t, const char *ns, const char *dst) {
+static bool ping(NsFixture *t, const char *ns, const char *dst) {
         return in_ns(t, ns, NULL, "ping -c1 -W1 %s >/dev/null 2>&1", dst) == 0;
 }
 
 /* "VID FLAGS" lines of a port as iproute2's bridge tool reports them. */
-static char *bridge_vlan_show(VlanTest *t, const char *ns, const char *port) {
+static char *bridge_vlan_show(NsFixture *t, const char *ns, const char *port) {
         char *out = NULL;
 
         g_assert_cmpint(in_ns(t, ns, &out, "bridge -j vlan show dev %s | jq -r '.[].vlans[] | \"\\(.vlan) \\(.flags // [] | join(\",\"))\"'", port), ==, 0);
@@ -274,7 +200,7 @@ static char *bridge_vlan_show(VlanTest *t, const char *ns, const char *port) {
 }
 
 /* The same lines from virtd's GetBridgePort(). */
-static char *virtd_port_vlans(VlanTest *t, const char *ns, const char *port, char **ret_mode) {
+static char *virtd_port_vlans(NsFixture *t, const char *ns, const char *port, char **ret_mode) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         const char *bridge, *mode, *allowed;
@@ -296,7 +222,7 @@ static char *virtd_port_vlans(VlanTest *t, const char *ns, const char *port, cha
         return g_string_free(s, false);
 }
 
-static void assert_port(VlanTest *t, const char *ns, const char *port, const char *mode, const char *want) {
+static void assert_port(NsFixture *t, const char *ns, const char *port, const char *mode, const char *want) {
         g_autofree char *theirs = bridge_vlan_show(t, ns, port), *got_mode = NULL;
         g_autofree char *ours = virtd_port_vlans(t, ns, port, &got_mode);
 
@@ -313,9 +239,9 @@ static void test_switch(void) {
                       { "D", "pD", "access", "99" }, { "T", "pT", "trunk", NULL } };
         g_autofree char *sw = NULL, *brief = NULL, *json = NULL, *show = NULL;
         char *ns[G_N_ELEMENTS(hosts)];
-        VlanTest t;
+        NsFixture t;
 
-        vlan_test_start(&t);
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         if (!require_vlans(&t))
                 return;
         sw = create_ns(&t, "zsw");
@@ -387,10 +313,10 @@ static void test_switch(void) {
         assert_port(&t, sw, "pB", "access", "10 PVID,Egress Untagged\n");
         for (size_t i = 0; i < G_N_ELEMENTS(hosts); i++)
                 g_free(ns[i]);
-        vlan_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
-static char *ip_details(VlanTest *t, const char *ns, const char *link) {
+static char *ip_details(NsFixture *t, const char *ns, const char *link) {
         char *out = NULL;
 
         g_assert_cmpint(in_ns(t, ns, &out, "ip -d link show %s", link), ==, 0);
@@ -403,9 +329,9 @@ static void test_qinq_and_qos(void) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_auto(GStrv) vflags = NULL;
         uint16_t id = 0;
-        VlanTest t;
+        NsFixture t;
 
-        vlan_test_start(&t);
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         if (!require_vlans(&t))
                 return;
         ns = create_ns(&t, "zvq");
@@ -450,7 +376,7 @@ static void test_qinq_and_qos(void) {
         g_clear_pointer(&links, g_free);
         g_assert_cmpint(in_ns(&t, ns, &links, "ip -o link"), ==, 0);
         g_assert_null(strstr(links, "vlan"));
-        vlan_test_stop(&t);
+        ns_fixture_stop(&t);
 }
 
 int main(int argc, char *argv[]) {
