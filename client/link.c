@@ -226,13 +226,12 @@ int verb_link_set(int argc, char *argv[], Context *ctx) {
         return configure_finish(ctx, call);
 }
 
-/* link delete NAME [in NS] */
-int verb_link_delete(int argc, char *argv[], Context *ctx) {
+int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const char *failure) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
         if (argc != 1 && !(argc == 3 && streq(argv[1], "in"))) {
-                fprintf(stderr, _("virtctl: usage: link delete NAME [in NAMESPACE]\n"));
+                fputs(usage, stderr);
                 return -EINVAL;
         }
         r = manager_new_call(ctx, "DeleteLink", &call);
@@ -240,7 +239,13 @@ int verb_link_delete(int argc, char *argv[], Context *ctx) {
                 r = sd_bus_message_append(call, "sst", find_in(argc, argv), argv[0], (uint64_t) 0);
         if (r < 0)
                 return r;
-        return call_and_reply(ctx, call, _("cannot delete the link"), NULL);
+        return call_and_reply(ctx, call, failure, NULL);
+}
+
+/* link delete NAME [in NS] */
+int verb_link_delete(int argc, char *argv[], Context *ctx) {
+        return link_delete(argc, argv, ctx, _("virtctl: usage: link delete NAME [in NAMESPACE]\n"),
+                           _("cannot delete the link"));
 }
 
 /* address add|delete ADDRESS… dev NAME [in NS]: one ConfigureLink() call for the whole batch. */

@@ -40,6 +40,9 @@ int log_bus_error(const char *what, const sd_bus_error *error, int r);
 int manager_new_call(Context *ctx, const char *member, sd_bus_message **ret);
 int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_message **ret_reply);
 
+/* Deletes the link named in argv (NAME [in NS]): what "link delete" and "vlan delete" do. */
+int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const char *failure);
+
 /* Verbs, one file per noun. */
 int verb_host(int argc, char *argv[], Context *ctx);
 int verb_status(int argc, char *argv[], Context *ctx);

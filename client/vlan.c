@@ -198,19 +198,8 @@ int verb_vlan_set(int argc, char *argv[], Context *ctx) {
 
 /* vlan delete NAME [in NS] */
 int verb_vlan_delete(int argc, char *argv[], Context *ctx) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        int r;
-
-        if (argc != 1 && !(argc == 3 && streq(argv[1], "in"))) {
-                fprintf(stderr, _("virtctl: usage: vlan delete NAME [in NAMESPACE]\n"));
-                return -EINVAL;
-        }
-        r = manager_new_call(ctx, "DeleteLink", &call);
-        if (r >= 0)
-                r = sd_bus_message_append(call, "sst", find_in(argc, argv), argv[0], (uint64_t) 0);
-        if (r < 0)
-                return r;
-        return call_and_reply(ctx, call, _("cannot delete the VLAN"), NULL);
+        return link_delete(argc, argv, ctx, _("virtctl: usage: vlan delete NAME [in NAMESPACE]\n"),
+                           _("cannot delete the VLAN"));
 }
 
 /* vlan brief [in NS]: like a switch's "show vlan brief". */
