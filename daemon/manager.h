@@ -28,6 +28,8 @@ typedef struct Manager {
         char *cgroup_base;
         struct GroupRegistry *groups;
         unsigned reload_count;
+        struct ConfigFailure *config_failures; /* the last boot-time or Reload apply */
+        size_t n_config_failures;
         bool ready;
 } Manager;
 

@@ -1,0 +1,113 @@
+/* apply-dbus.c: bus glue for plan, apply and save of the configuration files (on the Manager object). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "apply-dbus.h"
+#include "apply.h"
+#include "macro.h"
+#include "manager.h"
+#include "namespace-dbus.h"
+#include "polkit.h"
+#include "virtd-bus.h"
+
+static int append_steps(sd_bus_message *reply, const Plan *p, size_t n) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const PlanStep *s = &p->steps[i];
+                _cleanup_free_ char *name = NULL;
+
+                /* Parameters and addresses name their object and the item: "a/b cpu.shares", "veth0 10.0.0.1/24". */
+                if (s->param ? asprintf(&name, "%s %s", s->name, s->param) < 0 : !(name = strdup(s->name)))
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(sssss)", plan_action_to_string(s->action), plan_kind_to_string(s->kind),
+                                          name, s->old_value, s->new_value);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int reply_steps(sd_bus_message *m, const Plan *p) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_steps(reply, p, p->n_steps);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+int method_Plan(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(apply_context_done) ApplyContext c = {};
+        int r;
+
+        r = apply_prepare(userdata, &c, error);
+        return r < 0 ? r : reply_steps(m, c.plan);
+}
+
+static void emit_progress(Manager *m, unsigned step, unsigned total, const char *description) {
+        if (m->bus)
+                (void) sd_bus_emit_signal(m->bus, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "ApplyProgress", "uus", step,
+                                          total, description);
+}
+
+static int apply_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(apply_context_done) ApplyContext c = {};
+        Manager *mgr = userdata;
+        int r;
+
+        r = apply_prepare(mgr, &c, error);
+        if (r < 0)
+                return r;
+        r = apply_run(mgr, &c, 0, c.plan->n_steps, emit_progress, error);
+        if (r < 0)
+                return r;
+        return reply_steps(m, c.plan);
+}
+
+static int read_flags(sd_bus_message *m, const char *method, uint64_t *ret, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_read(m, "t", ret);
+        if (r < 0)
+                return r;
+        return bus_check_flags(*ret, method, error);
+}
+
+int method_Apply(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        uint64_t flags;
+        int r;
+
+        if ((r = read_flags(m, "Apply", &flags, error)) < 0)
+                return r;
+        return polkit_authorize(m, VIRTD_ACTION_MANAGE_CONFIG, flags & VIRTD_FLAG_INTERACTIVE, apply_authorized, userdata,
+                                error);
+}
+
+static int save_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        int r;
+
+        r = apply_save(userdata, error);
+        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+}
+
+int method_Save(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        uint64_t flags;
+        int r;
+
+        if ((r = read_flags(m, "Save", &flags, error)) < 0)
+                return r;
+        return polkit_authorize(m, VIRTD_ACTION_MANAGE_CONFIG, flags & VIRTD_FLAG_INTERACTIVE, save_authorized, userdata,
+                                error);
+}
+
+int property_get_config_failures(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && i < m->n_config_failures; i++)
+                r = sd_bus_message_append(reply, "(ss)", m->config_failures[i].object, m->config_failures[i].reason);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}

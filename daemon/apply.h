@@ -1,0 +1,54 @@
+/* apply.h: plan, apply with rollback, save and boot-time apply of the configuration files. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "config.h"
+
+typedef struct Manager Manager;
+
+/* Everything one plan was computed from; the plan's steps borrow from the configurations. */
+typedef struct ApplyContext {
+        CgConfig *want_cg, *live_cg;
+        NetConfig *want_net, *live_net;
+        char **owned;
+        Plan *plan;
+} ApplyContext;
+
+void apply_context_done(ApplyContext *c);
+
+/* One failure of the boot-time apply: the top-level object ("group a/b") and the reason. */
+typedef struct ConfigFailure {
+        char *object;
+        char *reason;
+} ConfigFailure;
+
+void config_failures_free(ConfigFailure *f, size_t n);
+
+/**
+ * apply_prepare() - load the files, read the live state, compute the plan.
+ * @error: ParseError naming the file, line and problem when a file does not parse
+ */
+int apply_prepare(Manager *m, ApplyContext *ret, sd_bus_error *error);
+
+/* Called before each step, with step numbers counted from 1. */
+typedef void (*apply_progress_fn)(Manager *m, unsigned step, unsigned total, const char *description);
+
+/**
+ * apply_run() - run the steps of @c->plan from @from to @to (exclusive), all or nothing.
+ * @progress: NULL or called before each step
+ * @error: on failure, names the failing step (i of n), its object and the kernel's reason
+ *
+ * When a step fails, the steps already done are undone in reverse order, so the kernel ends as before.
+ * Objects created are added to the ownership record in the state directory.
+ */
+int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progress_fn progress, sd_bus_error *error);
+
+/* Boot-time apply: each top-level object on its own; failures land in m->config_failures. */
+int apply_boot(Manager *m);
+
+/* Save: the live managed state into cgconfig.conf and network.conf, atomically, FILE~ kept. */
+int apply_save(Manager *m, sd_bus_error *error);
+
+/* One line per step, "create namespace zz: kinds=net", for logs. */
+int plan_step_describe(const PlanStep *s, char **ret);
