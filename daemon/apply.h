@@ -3,7 +3,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "config.h"
+#include "plan.h"
 
 typedef struct Manager Manager;
 

@@ -1,4 +1,4 @@
-/* config.h: the desired state (cgconfig.conf + network.conf) against the live one: plan steps. Pure logic. */
+/* plan.h: the desired state (cgconfig.conf + network.conf) against the live one: plan steps. Pure logic. */
 #pragma once
 
 #include <stdbool.h>
