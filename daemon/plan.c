@@ -1,10 +1,10 @@
-/* config.c: plan computation between the desired and the live state, and Save's refresh. Pure logic. */
+/* plan.c: plan computation between the desired and the live state, and Save's refresh. Pure logic. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "plan.h"
 #include "macro.h"
 #include "strv.h"
 
