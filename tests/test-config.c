@@ -332,6 +332,27 @@ static void test_plan_and_rollback(void) {
         expect = g_strdup_printf("change parameter %s pids.max [50] [60]\n", g);
         g_assert_cmpstr(plan, ==, expect);
 
+        /* The same through virtctl: diff, apply --dry-run (changes nothing), apply with its progress line. */
+        g_autofree char *out = NULL, *err = NULL, *line = g_strdup_printf("~ parameter %s pids.max: 50 → 60\n", g);
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "diff", NULL), ==, 0);
+        g_assert_cmpstr(out, ==, line);
+        g_clear_pointer(&out, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "apply", "--dry-run", NULL), ==, 0);
+        g_assert_cmpstr(out, ==, line);
+        assert_live(&f, "50");
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "apply", NULL), ==, 0);
+        g_assert_cmpstr(out, ==, line);
+        g_assert_nonnull(strstr(err, "[1/1] change group"));
+        assert_live(&f, "60");
+        g_clear_pointer(&out, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "diff", NULL), ==, 0);
+        g_assert_cmpstr(out, ==, "The kernel matches the saved configuration.\n");
+        g_clear_pointer(&out, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "--json", "diff", NULL), ==, 0);
+        g_assert_cmpstr(g_strstrip(out), ==, "[]");
+
         /* Restart with a broken group next to good objects: the others are applied, the group is reported. */
         test_env_stop_virtd(&f.e);
         teardown_live(&f);
@@ -340,6 +361,9 @@ static void test_plan_and_rollback(void) {
         failures = config_failures(&f);
         g_assert_nonnull(strstr(failures, "group "));
         g_assert_nonnull(strstr(failures, "pids.max"));
+        g_autofree char *status = NULL;
+        g_assert_cmpint(test_virtctl(&f.e, &status, NULL, "status", NULL), ==, 0);
+        g_assert_nonnull(strstr(status, "Config failed: group "));
         g_autofree char *cmd = g_strdup_printf("ip -o -4 addr show dev %s", f.veth_a);
         g_autofree char *addr = ns_sh(&f, f.ns_a, cmd);
         g_assert_nonnull(addr);
