@@ -62,6 +62,7 @@ static int apply_authorized(sd_bus_message *m, void *userdata, sd_bus_error *err
         r = apply_run(mgr, &c, 0, c.plan->n_steps, emit_progress, error);
         if (r < 0)
                 return r;
+        (void) apply_drift_check(mgr);
         return reply_steps(m, c.plan);
 }
 
@@ -88,7 +89,10 @@ static int save_authorized(sd_bus_message *m, void *userdata, sd_bus_error *erro
         int r;
 
         r = apply_save(userdata, error);
-        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+        if (r < 0)
+                return r;
+        (void) apply_drift_check(userdata);
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 int method_Save(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -109,5 +113,16 @@ int property_get_config_failures(sd_bus *bus, const char *path, const char *inte
         r = sd_bus_message_open_container(reply, 'a', "(ss)");
         for (size_t i = 0; r >= 0 && i < m->n_config_failures; i++)
                 r = sd_bus_message_append(reply, "(ss)", m->config_failures[i].object, m->config_failures[i].reason);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+int property_get_drift(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < m->n_drift; i++)
+                r = sd_bus_message_append(reply, "(sss)", m->drift[i].kind, m->drift[i].name, m->drift[i].what);
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }

@@ -1,4 +1,4 @@
-/* apply-dbus.h: the Manager's configuration methods: Plan, Apply, Save, ConfigFailures, ApplyProgress. */
+/* apply-dbus.h: the Manager's configuration methods: Plan, Apply, Save, ConfigFailures, Drift, ApplyProgress, DriftDetected. */
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -8,3 +8,5 @@ int method_Apply(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_Save(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int property_get_config_failures(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error);
+int property_get_drift(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error);

@@ -47,6 +47,26 @@ int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progres
 /* Boot-time apply: each top-level object on its own; failures land in m->config_failures. */
 int apply_boot(Manager *m);
 
+/* One difference between the live and the saved state: kind, name, and what differs. */
+typedef struct ConfigDrift {
+        char *kind;
+        char *name;
+        char *what;
+} ConfigDrift;
+
+void config_drift_free(ConfigDrift *d, size_t n);
+
+/**
+ * apply_drift_schedule() - re-compare the live state with the saved one soon.
+ *
+ * Called from the link, namespace and group change callbacks; a burst of kernel events causes one check.
+ * When the differences change, the Manager's Drift property changes, and DriftDetected is emitted when
+ * there are any.
+ */
+void apply_drift_schedule(Manager *m);
+/* The comparison itself, at once (after the boot-time apply). */
+int apply_drift_check(Manager *m);
+
 /* Save: the live managed state into cgconfig.conf and network.conf, atomically, FILE~ kept. */
 int apply_save(Manager *m, sd_bus_error *error);
 

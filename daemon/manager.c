@@ -76,6 +76,8 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         host_report_free(m->host);
         config_failures_free(m->config_failures, m->n_config_failures);
+        config_drift_free(m->drift, m->n_drift);
+        sd_event_source_disable_unref(m->drift_check);
         free(m->config_dir);
         free(m->state_dir);
         free(m->host_root);
