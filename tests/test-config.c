@@ -320,6 +320,15 @@ static void test_boot_apply_restart_roundtrip(void) {
 
         test_env_stop_virtd(&f.e);
         teardown_live(&f);
+
+        /* libcgroup's own cgconfigparser accepts the file virtd saved and makes the same group. */
+        g_autofree char *mount = pids_mount(), *value = NULL;
+        g_autofree char *file = g_strdup_printf("%s%s/web/pids.max", mount, f.base);
+        g_assert_cmpint(test_sh(NULL, "cgconfigparser -l %s/cgconfig.conf", f.e.config_dir), ==, 0);
+        g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
+        g_assert_cmpstr(g_strstrip(value), ==, "100");
+        g_assert_cmpint(test_sh(NULL, "rmdir %s%s/web", mount, f.base), ==, 0);
+
         start_virtd(&f);
         assert_live(&f, "100");
         save_ok(&f);
@@ -417,9 +426,74 @@ static void test_plan_and_rollback(void) {
         fixture_stop(&f);
 }
 
+/* A cgconfig.conf that libcgroup's cgsnapshot wrote is virtd's saved state: a group made with cgcreate/cgset
+ * matches it (no step), and a later cgset shows up as exactly one change back to the snapshot's value. */
+static void test_cgsnapshot_file(void) {
+        Fixture f;
+        g_autofree char *g = NULL, *plan = NULL, *line = NULL, *expect = NULL;
+        g_autofree char *prog = g_find_program_in_path("cgsnapshot");
+
+        if (!prog) {
+                g_test_skip("cgsnapshot (cgroup-tools) not installed");
+                return;
+        }
+        fixture_start(&f, true);
+        g = group_name(&f, "snap");
+        g_assert_cmpint(test_sh(NULL, "cgcreate -g pids:%s && cgset -r pids.max=77 %s", g, g), ==, 0);
+        g_assert_cmpint(test_sh(NULL, "cgsnapshot -s -b /dev/null -f %s/cgconfig.conf pids", f.e.config_dir), ==, 0);
+        plan = plan_ok(&f);
+        line = g_strdup_printf(" %s ", g);
+        g_assert_null(strstr(plan, line));
+        g_assert_cmpint(test_sh(NULL, "cgset -r pids.max=78 %s", g), ==, 0);
+        g_free(plan);
+        plan = plan_ok(&f);
+        expect = g_strdup_printf("change parameter %s pids.max [78] [77]\n", g);
+        g_assert_nonnull(strstr(plan, expect));
+        fixture_stop(&f);
+}
+
+/* kill -9 while Save writes: the file is the old or the new version, whole, and it parses. */
+static void test_kill_during_save(void) {
+        Fixture f;
+        g_autofree char *mount = NULL, *before = NULL, *after = NULL, *cmd = NULL;
+        sd_bus_message *call = NULL;
+        int status;
+
+        fixture_start(&f, false);
+        write_groups(&f, "web", "100");
+        start_virtd(&f);
+        mount = pids_mount();
+        before = read_config(&f, "cgconfig.conf");
+        g_assert_cmpint(test_sh(NULL, "echo 200 > %s%s/web/pids.max", mount, f.base), ==, 0);
+        g_assert_cmpint(sd_bus_message_new_method_call(f.e.bus, &call, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT,
+                                                       VIRTD_INTERFACE_MANAGER, "Save"), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(call, "t", (uint64_t) 0), >=, 0);
+        g_assert_cmpint(sd_bus_send(f.e.bus, call, NULL), >=, 0);
+        sd_bus_message_unref(call);
+        g_assert_cmpint(sd_bus_flush(f.e.bus), >=, 0);
+        g_usleep(g_random_int_range(0, 3000));
+        g_assert_cmpint(kill(f.e.virtd_pid, SIGKILL), ==, 0);
+        g_assert_cmpint(waitpid(f.e.virtd_pid, &status, 0), ==, f.e.virtd_pid);
+        f.e.virtd_pid = 0;
+
+        after = read_config(&f, "cgconfig.conf");
+        if (!g_str_equal(after, before)) {
+                g_autofree char *g = group_name(&f, "web");
+                g_assert_nonnull(strstr(after, "pids.max = \"200\""));
+                g_assert_nonnull(strstr(after, g));
+        }
+        /* Whatever version is there, virtd reads it: the restarted daemon applies it without failures. */
+        start_virtd(&f);
+        g_autofree char *failures = config_failures(&f);
+        g_assert_cmpstr(failures, ==, "");
+        fixture_stop(&f);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/config/boot-apply-restart-roundtrip", test_boot_apply_restart_roundtrip);
         g_test_add_func("/config/plan-and-rollback", test_plan_and_rollback);
+        g_test_add_func("/config/cgsnapshot-file", test_cgsnapshot_file);
+        g_test_add_func("/config/kill-during-save", test_kill_during_save);
         return g_test_run();
 }
