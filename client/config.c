@@ -1,4 +1,4 @@
-/* config.c: "virtctl apply", "virtctl diff" and "virtctl save": the saved configuration against the kernel. */
+/* config.c: "virtctl apply", "diff", "save" and "import": the saved configuration against the kernel. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config-verbs.h"
+#include "fileio.h"
 #include "i18n.h"
 #include "json.h"
 #include "macro.h"
@@ -13,12 +14,22 @@
 #include "virtd-bus.h"
 
 static bool arg_dry_run;
+static const char *arg_cgconfig, *arg_cgrules;
 
 int config_parse_option(int c, const char *arg) {
-        if (c != ARG_CONFIG_DRY_RUN)
+        switch (c) {
+        case ARG_CONFIG_DRY_RUN:
+                arg_dry_run = true;
+                return 1;
+        case ARG_CONFIG_CGCONFIG:
+                arg_cgconfig = arg;
+                return 1;
+        case ARG_CONFIG_CGRULES:
+                arg_cgrules = arg;
+                return 1;
+        default:
                 return 0;
-        arg_dry_run = true;
-        return 1;
+        }
 }
 
 static uint64_t call_flags(Context *ctx) {
@@ -155,6 +166,47 @@ int verb_save(int argc, char *argv[], Context *ctx) {
         if (r < 0 || (r = sd_bus_message_append(call, "t", call_flags(ctx))) < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot save the configuration"), NULL);
+}
+
+/* Adds one file to the Import call; a default file that does not exist is skipped, a named one is an error. */
+static int import_add(sd_bus_message *call, const char *kind, const char *path, bool named, unsigned *n) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        r = read_full_file(path, &text, &size);
+        if (r == -ENOENT && !named)
+                return 0;
+        if (r < 0) {
+                fprintf(stderr, _("virtctl: cannot read %s: %s\n"), path, strerror(-r));
+                return r;
+        }
+        if (strlen(text) != size) {
+                fprintf(stderr, _("virtctl: %s contains a NUL byte and is no configuration file.\n"), path);
+                return -EBADMSG;
+        }
+        (*n)++;
+        return sd_bus_message_append(call, "(sss)", kind, path, text);
+}
+
+int verb_import(int argc, char *argv[], Context *ctx) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        unsigned n = 0;
+        int r;
+
+        r = manager_new_call(ctx, "Import", &call);
+        if (r < 0 || (r = sd_bus_message_open_container(call, 'a', "(sss)")) < 0)
+                return r;
+        if ((r = import_add(call, "cgconfig.conf", arg_cgconfig ? arg_cgconfig : "/etc/cgconfig.conf", arg_cgconfig, &n)) < 0 ||
+            (r = import_add(call, "cgrules.conf", arg_cgrules ? arg_cgrules : "/etc/cgrules.conf", arg_cgrules, &n)) < 0)
+                return r;
+        if (n == 0) {
+                fprintf(stderr, _("virtctl: nothing to import: neither /etc/cgconfig.conf nor /etc/cgrules.conf exists.\n"));
+                return -ENOENT;
+        }
+        if ((r = sd_bus_message_close_container(call)) < 0 || (r = sd_bus_message_append(call, "t", call_flags(ctx))) < 0)
+                return r;
+        return call_and_reply(ctx, call, _("cannot import the libcgroup configuration"), NULL);
 }
 
 /* For "virtctl status": the objects the last boot-time or Reload apply could not configure. */

@@ -47,6 +47,7 @@ int verb_reload(int argc, char *argv[], Context *ctx);
 int verb_apply(int argc, char *argv[], Context *ctx);
 int verb_diff(int argc, char *argv[], Context *ctx);
 int verb_save(int argc, char *argv[], Context *ctx);
+int verb_import(int argc, char *argv[], Context *ctx);
 int config_print_failures(Context *ctx);
 int verb_namespace_list(int argc, char *argv[], Context *ctx);
 int verb_namespace_show(int argc, char *argv[], Context *ctx);

@@ -42,6 +42,12 @@ static const Verb top_verbs_save[] = {
         {}
 };
 
+static const Verb top_verbs_import[] = {
+        { "import", 0, 0, verb_import, N_("[--cgconfig FILE] [--cgrules FILE]"),
+          N_("Take libcgroup's cgconfig.conf and cgrules.conf (default: in /etc) into virtd's configuration") },
+        {}
+};
+
 static const Verb namespace_verbs[] = {
         { "list", 0, 0, verb_namespace_list, "", N_("List named namespaces") },
         { "show", 1, 1, verb_namespace_show, N_("NAME"), N_("Show a namespace's kinds, hostname, processes and links") },
@@ -123,6 +129,7 @@ const Noun virtctl_nouns[] = {
         { "apply", NULL, top_verbs_apply },
         { "diff", NULL, top_verbs_diff },
         { "save", NULL, top_verbs_save },
+        { "import", NULL, top_verbs_import },
         { "namespace", "netns", namespace_verbs },
         { "link", NULL, link_verbs },
         { "address", NULL, address_verbs },

@@ -126,3 +126,54 @@ int property_get_drift(sd_bus *bus, const char *path, const char *interface, con
                 r = sd_bus_message_append(reply, "(sss)", m->drift[i].kind, m->drift[i].name, m->drift[i].what);
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
+
+static int import_read(sd_bus_message *m, ImportFile **ret, size_t *ret_n, uint64_t *ret_flags, sd_bus_error *error) {
+        _cleanup_free_ ImportFile *files = NULL;
+        const char *kind, *origin, *text;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(m, "(sss)", &kind, &origin, &text)) > 0) {
+                ImportFile *f = realloc(files, (n + 1) * sizeof(ImportFile));
+                if (!f)
+                        return -ENOMEM;
+                files = f;
+                files[n++] = (ImportFile) { kind, origin, text };
+        }
+        if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0 || (r = sd_bus_message_read(m, "t", ret_flags)) < 0 ||
+            (r = bus_check_flags(*ret_flags, "Import", error)) < 0)
+                return r;
+        *ret = TAKE_PTR(files);
+        *ret_n = n;
+        return 0;
+}
+
+static int import_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ ImportFile *files = NULL;
+        uint64_t flags;
+        size_t n;
+        int r;
+
+        r = sd_bus_message_rewind(m, true);
+        if (r < 0 || (r = import_read(m, &files, &n, &flags, error)) < 0)
+                return r;
+        r = apply_import(userdata, files, n, error);
+        if (r < 0)
+                return r;
+        (void) apply_drift_check(userdata);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+int method_Import(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ ImportFile *files = NULL;
+        uint64_t flags;
+        size_t n;
+        int r;
+
+        r = import_read(m, &files, &n, &flags, error);
+        if (r < 0)
+                return r;
+        return polkit_authorize(m, VIRTD_ACTION_MANAGE_CONFIG, flags & VIRTD_FLAG_INTERACTIVE, import_authorized, userdata,
+                                error);
+}

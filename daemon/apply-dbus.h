@@ -5,6 +5,7 @@
 
 int method_Plan(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_Apply(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_Import(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_Save(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int property_get_config_failures(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error);

@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "atomic-file.h"
+#include "cgrules.h"
 #include "fileio.h"
 #include "group.h"
 #include "link.h"
@@ -866,4 +867,78 @@ void apply_drift_schedule(Manager *m) {
         r = sd_event_add_time_relative(m->event, &m->drift_check, CLOCK_MONOTONIC, 100 * 1000, 0, on_drift_check, m);
         if (r < 0)
                 log_warning_errno(r, "Cannot schedule a drift check: %m");
+}
+
+/* ---- import ---- */
+
+static int validate_cgrules(const char *text, size_t size, const char *filename, char **ret_error) {
+        _cleanup_(cgrules_freep) CgRules *c = NULL;
+        ConfError err = {};
+        int r = cgrules_parse(text, size, filename, &c, &err);
+
+        if (r < 0 && ret_error)
+                *ret_error = conf_error_format(&err);
+        conf_error_done(&err);
+        return r;
+}
+
+/* virtd's cgconfig.conf with @text merged in, as canonical text. */
+static int import_cgconfig(Manager *m, const ImportFile *f, char **ret, sd_bus_error *error) {
+        _cleanup_(cgconfig_freep) CgConfig *mine = NULL, *theirs = NULL;
+        _cleanup_free_ char *path = dir_file(m->config_dir, "cgconfig.conf");
+        ConfError err = {};
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = cgconfig_parse(f->text, strlen(f->text), f->origin, &theirs, &err);
+        if (r >= 0)
+                r = cgconfig_load(path, NULL, &mine, &err);
+        if (r < 0) {
+                r = parse_error(error, r, &err, f->origin);
+                conf_error_done(&err);
+                return r;
+        }
+        if ((r = cgconfig_merge(mine, theirs)) < 0 || (r = cgconfig_serialize(mine, ret)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot merge %s into %s: %s", f->origin, path, strerror(-r));
+        return 0;
+}
+
+static int import_cgrules(const ImportFile *f, char **ret, sd_bus_error *error) {
+        _cleanup_(cgrules_freep) CgRules *rules = NULL;
+        ConfError err = {};
+        int r;
+
+        r = cgrules_parse(f->text, strlen(f->text), f->origin, &rules, &err);
+        if (r < 0) {
+                r = parse_error(error, r, &err, f->origin);
+                conf_error_done(&err);
+                return r;
+        }
+        r = cgrules_serialize(rules, ret);
+        return r < 0 ? virtd_bus_error_setf(error, r, "Cannot write %s in canonical form: %s", f->origin, strerror(-r)) : 0;
+}
+
+int apply_import(Manager *m, const ImportFile *files, size_t n, sd_bus_error *error) {
+        _cleanup_free_ char *cg = NULL, *rules = NULL;
+        int r;
+
+        /* Everything is parsed before anything is written. */
+        for (size_t i = 0; i < n; i++) {
+                if (streq(files[i].kind, "cgconfig.conf") && !cg)
+                        r = import_cgconfig(m, &files[i], &cg, error);
+                else if (streq(files[i].kind, "cgrules.conf") && !rules)
+                        r = import_cgrules(&files[i], &rules, error);
+                else
+                        r = sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
+                                              "Import: file kind '%s' of %s is unknown or given twice (valid: cgconfig.conf, cgrules.conf).",
+                                              files[i].kind, files[i].origin);
+                if (r < 0)
+                        return r;
+        }
+        if (cg && (r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0)
+                return r;
+        if (rules && (r = replace_file(m, "cgrules.conf", rules, validate_cgrules, error)) < 0)
+                return r;
+        return 0;
 }

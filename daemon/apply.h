@@ -70,5 +70,22 @@ int apply_drift_check(Manager *m);
 /* Save: the live managed state into cgconfig.conf and network.conf, atomically, FILE~ kept. */
 int apply_save(Manager *m, sd_bus_error *error);
 
+/* One file handed to Import: which of virtd's files it becomes, where it came from (for messages), its text. */
+typedef struct ImportFile {
+        const char *kind; /* "cgconfig.conf" or "cgrules.conf" */
+        const char *origin;
+        const char *text;
+} ImportFile;
+
+/**
+ * apply_import() - take libcgroup's cgconfig.conf and cgrules.conf into the configuration directory.
+ *
+ * Every file is parsed first (ParseError naming the origin, line and problem; nothing is written then).
+ * cgconfig.conf is merged into virtd's own as libcgroup would apply both in turn; cgrules.conf replaces
+ * virtd's, written in canonical form. Writes are atomic and keep FILE~; a current file that does not parse
+ * is never overwritten.
+ */
+int apply_import(Manager *m, const ImportFile *files, size_t n, sd_bus_error *error);
+
 /* One line per step, "create namespace zz: kinds=net", for logs. */
 int plan_step_describe(const PlanStep *s, char **ret);

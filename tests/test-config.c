@@ -452,6 +452,48 @@ static void test_cgsnapshot_file(void) {
         fixture_stop(&f);
 }
 
+/* virtctl import: libcgroup's files (unquoted values as cgconfigparser allows) land in virtd's directory in
+ * canonical form, and apply makes the group; a broken file is refused with its name and line, writing nothing. */
+static void test_import(void) {
+        Fixture f;
+        g_autofree char *g = NULL, *cgc = NULL, *cgr = NULL, *text = NULL, *rules = NULL, *out = NULL, *err = NULL;
+        g_autofree char *bad = NULL, *saved = NULL, *expect = NULL, *mount = NULL, *value = NULL, *file = NULL;
+
+        fixture_start(&f, true);
+        g = group_name(&f, "imp");
+        cgc = g_build_filename(f.e.dir, "cgconfig.conf", NULL);
+        cgr = g_build_filename(f.e.dir, "cgrules.conf", NULL);
+        bad = g_build_filename(f.e.dir, "bad.conf", NULL);
+        text = g_strdup_printf("group %s {\n  pids {\n    pids.max = 33;\n  }\n}\n", g);
+        rules = g_strdup_printf("nobody\tpids\t%s/\n", g);
+        g_assert_true(g_file_set_contents(cgc, text, -1, NULL));
+        g_assert_true(g_file_set_contents(cgr, rules, -1, NULL));
+        g_assert_true(g_file_set_contents(bad, "group x {\n  pids {\n    pids.max = ;\n", -1, NULL));
+
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "import", "--cgconfig", bad, "--cgrules", cgr, NULL), !=, 0);
+        expect = g_strdup_printf("%s:3:", bad);
+        g_assert_nonnull(strstr(err, expect));
+        g_autofree char *mine = g_build_filename(f.e.config_dir, "cgrules.conf", NULL);
+        g_assert_false(g_file_test(mine, G_FILE_TEST_EXISTS));
+        g_clear_pointer(&err, g_free);
+
+        if (test_virtctl(&f.e, &out, &err, "import", "--cgconfig", cgc, "--cgrules", cgr, NULL) != 0)
+                g_error("virtctl import: %s", err);
+        saved = read_config(&f, "cgconfig.conf");
+        g_free(expect);
+        expect = g_strdup_printf("group %s {\n\tpids {\n\t\tpids.max = \"33\";\n\t}\n}\n", g);
+        g_assert_nonnull(strstr(saved, expect));
+        g_assert_true(g_file_test(mine, G_FILE_TEST_EXISTS));
+
+        g_clear_pointer(&out, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "apply", NULL), ==, 0);
+        mount = pids_mount();
+        file = g_strdup_printf("%s%s/imp/pids.max", mount, f.base);
+        g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
+        g_assert_cmpstr(g_strstrip(value), ==, "33");
+        fixture_stop(&f);
+}
+
 /* kill -9 while Save writes: the file is the old or the new version, whole, and it parses. */
 static void test_kill_during_save(void) {
         Fixture f;
@@ -494,6 +536,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/config/boot-apply-restart-roundtrip", test_boot_apply_restart_roundtrip);
         g_test_add_func("/config/plan-and-rollback", test_plan_and_rollback);
         g_test_add_func("/config/cgsnapshot-file", test_cgsnapshot_file);
+        g_test_add_func("/config/import", test_import);
         g_test_add_func("/config/kill-during-save", test_kill_during_save);
         return g_test_run();
 }
