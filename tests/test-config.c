@@ -453,7 +453,7 @@ static void test_cgsnapshot_file(void) {
 }
 
 /* virtctl import: libcgroup's files (unquoted values as cgconfigparser allows) land in virtd's directory in
- * canonical form, and apply makes the group; a broken file is refused with its name and line, writing nothing. */
+ * canonical form, and a reload applies it; a broken file is refused with its name and line, writing nothing. */
 static void test_import(void) {
         Fixture f;
         g_autofree char *g = NULL, *cgc = NULL, *cgr = NULL, *text = NULL, *rules = NULL, *out = NULL, *err = NULL;
@@ -485,8 +485,9 @@ static void test_import(void) {
         g_assert_nonnull(strstr(saved, expect));
         g_assert_true(g_file_test(mine, G_FILE_TEST_EXISTS));
 
+        /* Reload (systemctl reload virtd) re-plans and applies. */
         g_clear_pointer(&out, g_free);
-        g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "apply", NULL), ==, 0);
+        g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "reload", NULL), ==, 0);
         mount = pids_mount();
         file = g_strdup_printf("%s%s/imp/pids.max", mount, f.base);
         g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
