@@ -100,8 +100,8 @@ static void write_groups(Fixture *f, const char *sub, const char *pids_max) {
         write_config(f, "cgconfig.conf", text);
 }
 
-static void fixture_start(Fixture *f, bool start_virtd) {
-        TestEnvOptions o = { .no_virtd = true };
+static void fixture_start_full(Fixture *f, bool start_virtd, bool polkit) {
+        TestEnvOptions o = { .no_virtd = true, .polkit = polkit };
 
         test_require_root();
         memset(f, 0, sizeof(*f));
@@ -119,6 +119,10 @@ static void fixture_start(Fixture *f, bool start_virtd) {
                 const char *args[] = { a1, a2, NULL };
                 test_env_start_virtd(&f->e, args);
         }
+}
+
+static void fixture_start(Fixture *f, bool start_virtd) {
+        fixture_start_full(f, start_virtd, false);
 }
 
 static void start_virtd(Fixture *f) {
@@ -532,12 +536,53 @@ static void test_kill_during_save(void) {
         fixture_stop(&f);
 }
 
+#define NOBODY 65534
+
+/* Plan(), or with userdata the named mutating method with flags 0; 0 on success, 10 on AccessDenied, else 1. */
+static int call_as_nobody(sd_bus *bus, void *userdata) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *method = userdata ? userdata : "Plan";
+        int r;
+
+        if (userdata)
+                r = sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, method, &error, NULL,
+                                       "t", (uint64_t) 0);
+        else
+                r = sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, method, &error, NULL, "");
+        if (r >= 0)
+                return 0;
+        fprintf(stderr, "%s as nobody: %s: %s\n", method, error.name, error.message);
+        return sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED) ? 10 : 1;
+}
+
+/* Plan is open to everyone; Apply and Save need manage-config; unknown flag bits are refused by name. */
+static void test_authorization(void) {
+        const char *manage[] = { VIRTD_ACTION_MANAGE_CONFIG, NULL };
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        Fixture f;
+
+        fixture_start_full(&f, true, true);
+        g_assert_cmpint(test_fork_as(&f.e, NOBODY, NOBODY, call_as_nobody, NULL), ==, 0);
+        g_assert_cmpint(test_fork_as(&f.e, NOBODY, NOBODY, call_as_nobody, (void *) "Apply"), ==, 10);
+        g_assert_cmpint(test_fork_as(&f.e, NOBODY, NOBODY, call_as_nobody, (void *) "Save"), ==, 10);
+        test_env_polkit_allow(&f.e, manage);
+        g_assert_cmpint(test_fork_as(&f.e, NOBODY, NOBODY, call_as_nobody, (void *) "Apply"), ==, 0);
+
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "Apply",
+                                           &error, NULL, "t", (uint64_t) 1 << 40), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_INVALID_ARGUMENT);
+        g_assert_nonnull(strstr(error.message, "Apply"));
+        sd_bus_error_free(&error);
+        fixture_stop(&f);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/config/boot-apply-restart-roundtrip", test_boot_apply_restart_roundtrip);
         g_test_add_func("/config/plan-and-rollback", test_plan_and_rollback);
         g_test_add_func("/config/cgsnapshot-file", test_cgsnapshot_file);
         g_test_add_func("/config/import", test_import);
+        g_test_add_func("/config/authorization", test_authorization);
         g_test_add_func("/config/kill-during-save", test_kill_during_save);
         return g_test_run();
 }
