@@ -105,7 +105,8 @@ static void fixture_start_full(Fixture *f, bool start_virtd, bool polkit) {
 
         test_require_root();
         memset(f, 0, sizeof(*f));
-        f->base = g_strdup_printf("/%s", test_unique_name("vcfg"));
+        g_autofree char *base = test_unique_name("vcfg");
+        f->base = g_strdup_printf("/%s", base);
         f->ns_a = test_unique_name("cfa");
         f->ns_b = test_unique_name("cfb");
         f->veth_a = test_unique_name("cva");
@@ -396,6 +397,7 @@ static void test_plan_and_rollback(void) {
         g_assert_cmpint(test_virtctl(&f.e, &out, &err, "diff", NULL), ==, 0);
         g_assert_cmpstr(out, ==, line);
         g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
         g_assert_cmpint(test_virtctl(&f.e, &out, &err, "apply", "--dry-run", NULL), ==, 0);
         g_assert_cmpstr(out, ==, line);
         assert_live(&f, "50");
@@ -479,6 +481,7 @@ static void test_import(void) {
         g_assert_nonnull(strstr(err, expect));
         g_autofree char *mine = g_build_filename(f.e.config_dir, "cgrules.conf", NULL);
         g_assert_false(g_file_test(mine, G_FILE_TEST_EXISTS));
+        g_clear_pointer(&out, g_free);
         g_clear_pointer(&err, g_free);
 
         if (test_virtctl(&f.e, &out, &err, "import", "--cgconfig", cgc, "--cgrules", cgr, NULL) != 0)
