@@ -294,6 +294,25 @@ static int live_veth(Manager *m, const char *name, const char *ns_name, const Ne
         return 0;
 }
 
+/* A VLAN or bridge counts as live when a link of that name and kind exists in its namespace. */
+static int live_link_exists(Manager *m, const NetObject *want, NetConfig *c) {
+        Namespace *ns = is_host(want->namespace) ? NULL : namespace_find(m, want->namespace);
+        const char *kind = want->type == NET_VLAN ? "vlan" : "bridge";
+        NetObject *o;
+        LinkInfo info;
+
+        if (!is_host(want->namespace) && !ns)
+                return 0;
+        if (netlink_link_get(link_netns_fd(ns), want->name, 0, &info) < 0 || !streq(info.kind, kind))
+                return 0;
+        if (!(o = net_append(c)))
+                return -ENOMEM;
+        o->type = want->type;
+        if (!(o->name = strdup(want->name)) || (!is_host(want->namespace) && !(o->namespace = strdup(want->namespace))))
+                return -ENOMEM;
+        return 0;
+}
+
 static int read_live_net(Manager *m, const NetConfig *want, char **owned, NetConfig **ret) {
         _cleanup_(netconf_freep) NetConfig *c = calloc(1, sizeof(NetConfig));
         int r;
@@ -314,6 +333,10 @@ static int read_live_net(Manager *m, const NetConfig *want, char **owned, NetCon
         for (size_t i = 0; i < want->n_objects; i++)
                 if (want->objects[i].type == NET_VETH &&
                     (r = live_veth(m, want->objects[i].name, want->objects[i].namespace, &want->objects[i], c)) < 0)
+                        return r;
+        for (size_t i = 0; i < want->n_objects; i++)
+                if ((want->objects[i].type == NET_VLAN || want->objects[i].type == NET_BRIDGE) &&
+                    (r = live_link_exists(m, &want->objects[i], c)) < 0)
                         return r;
         /* Owned veths the file no longer names: look for them in the host and every managed namespace. */
         for (char **s = owned; s && *s; s++) {
@@ -412,7 +435,7 @@ static int do_address(Manager *m, const char *link, const char *ns_name, const c
         return 0;
 }
 
-static int do_veth_delete(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
+static int do_link_delete(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
         NetlinkReason nr = {};
         Namespace *ns;
         LinkInfo info;
@@ -424,7 +447,7 @@ static int do_veth_delete(Manager *m, const char *name, const char *ns_name, sd_
                 return 0;
         r = netlink_link_delete(link_netns_fd(ns), info.ifindex, &nr);
         if (r < 0)
-                return virtd_bus_error_setf(error, r, "Cannot delete veth %s: %s", name, nr.text[0] ? nr.text : strerror(-r));
+                return virtd_bus_error_setf(error, r, "Cannot delete link %s: %s", name, nr.text[0] ? nr.text : strerror(-r));
         return 0;
 }
 
@@ -445,7 +468,54 @@ static int do_veth_create(Manager *m, const NetObject *o, sd_bus_error *error) {
         for (char **s = o->peer_addresses; r >= 0 && s && *s; s++)
                 r = do_address(m, o->peer, o->peer_namespace, *s, true, error);
         if (r < 0) /* the pair goes, and its addresses with it */
-                (void) do_veth_delete(m, o->name, o->namespace, NULL);
+                (void) do_link_delete(m, o->name, o->namespace, NULL);
+        return r;
+}
+
+static int do_vlan_create(Manager *m, const NetObject *o, sd_bus_error *error) {
+        NetlinkReason nr = {};
+        Namespace *ns;
+        LinkInfo parent;
+        int r;
+
+        if ((r = ns_lookup(m, o->namespace, &ns, error)) < 0)
+                return r;
+        if ((r = netlink_link_get(link_netns_fd(ns), o->parent, 0, &parent)) < 0)
+                return virtd_bus_error_setf(error, r, "Parent link %s of VLAN %s does not exist in %s.", o->parent, o->name,
+                                            is_host(o->namespace) ? "the host" : o->namespace);
+        VlanLinkSpec spec = {
+                .name = o->name, .parent_ifindex = parent.ifindex, .id = o->id, .protocol = o->protocol,
+                .flags = o->flags, .flags_mask = VLAN_FLAG_REORDER_HDR_BIT | VLAN_FLAG_GVRP_BIT | VLAN_FLAG_LOOSE_BINDING_BIT |
+                                                 VLAN_FLAG_MVRP_BIT | VLAN_FLAG_BRIDGE_BINDING_BIT,
+                .has_ingress_map = o->n_ingress > 0, .ingress = o->ingress, .n_ingress = o->n_ingress,
+                .has_egress_map = o->n_egress > 0, .egress = o->egress, .n_egress = o->n_egress, .mtu = o->mtu,
+        };
+        r = netlink_vlan_add(link_netns_fd(ns), &spec, &nr);
+        if (r < 0)
+                return virtd_bus_error_setf(error, r, "Cannot create VLAN %s (id %u on %s): %s", o->name, o->id, o->parent,
+                                            nr.text[0] ? nr.text : strerror(-r));
+        for (char **s = o->addresses; r >= 0 && s && *s; s++)
+                r = do_address(m, o->name, o->namespace, *s, true, error);
+        if (r < 0)
+                (void) do_link_delete(m, o->name, o->namespace, NULL);
+        return r;
+}
+
+static int do_bridge_create(Manager *m, const NetObject *o, sd_bus_error *error) {
+        NetlinkReason nr = {};
+        Namespace *ns;
+        int r;
+
+        if ((r = ns_lookup(m, o->namespace, &ns, error)) < 0)
+                return r;
+        r = netlink_bridge_add(link_netns_fd(ns), o->name, o->vlan_filtering > 0, &nr);
+        if (r < 0)
+                return virtd_bus_error_setf(error, r, "Cannot create bridge %s%s: %s", o->name,
+                                            o->vlan_filtering > 0 ? " with VLAN filtering" : "", nr.text[0] ? nr.text : strerror(-r));
+        for (char **s = o->addresses; r >= 0 && s && *s; s++)
+                r = do_address(m, o->name, o->namespace, *s, true, error);
+        if (r < 0)
+                (void) do_link_delete(m, o->name, o->namespace, NULL);
         return r;
 }
 
@@ -556,16 +626,20 @@ static int step_do(Manager *m, const PlanStep *s, sd_bus_error *error) {
                                                 : do_namespace_delete(m, s->name, /* force= */ false, error);
         case PLAN_VETH:
                 return s->action == PLAN_CREATE ? do_veth_create(m, s->net, error)
-                                                : do_veth_delete(m, s->name, s->namespace, error);
+                                                : do_link_delete(m, s->name, s->namespace, error);
         case PLAN_ADDRESS:
                 return do_address(m, s->name, s->namespace, s->param, s->action != PLAN_DELETE, error);
         case PLAN_GROUP:
                 return s->action == PLAN_CREATE ? do_group_create(m, s->group, error) : do_group_delete(m, s->name, error);
         case PLAN_PARAMETER:
                 return do_group_set(m, s->name, s->param, s->new_value, error);
+        case PLAN_VLAN:
+                return do_vlan_create(m, s->net, error);
+        case PLAN_BRIDGE:
+                return do_bridge_create(m, s->net, error);
         default:
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_SUPPORTED,
-                                         "%s %s: applying bridges, ports and VLANs from network.conf is not implemented yet.",
+                                         "%s %s: applying switch ports from network.conf is not implemented yet.",
                                          plan_kind_to_string(s->kind), s->name);
         }
 }
@@ -582,7 +656,7 @@ static void step_undo(Manager *m, const PlanStep *s) {
                 break;
         case PLAN_VETH:
                 if (s->action == PLAN_CREATE)
-                        r = do_veth_delete(m, s->name, s->namespace, &e);
+                        r = do_link_delete(m, s->name, s->namespace, &e);
                 else
                         log_warning("Cannot recreate deleted veth %s while rolling back.", s->name);
                 break;
@@ -595,6 +669,10 @@ static void step_undo(Manager *m, const PlanStep *s) {
         case PLAN_PARAMETER:
                 if (*s->old_value)
                         r = do_group_set(m, s->name, s->param, s->old_value, &e);
+                break;
+        case PLAN_VLAN:
+        case PLAN_BRIDGE:
+                r = do_link_delete(m, s->name, s->namespace, &e);
                 break;
         default:
                 break;
@@ -768,10 +846,9 @@ void config_drift_free(ConfigDrift *d, size_t n) {
 }
 
 static bool step_is_drift(const PlanStep *s) {
-        /* What the saved state has and the kernel lacks or holds differently; bridges, ports and VLANs are not
-         * read back from the kernel yet, so they cannot be compared. */
-        return s->action != PLAN_DELETE && (s->kind == PLAN_NAMESPACE || s->kind == PLAN_VETH || s->kind == PLAN_ADDRESS ||
-                                            s->kind == PLAN_GROUP || s->kind == PLAN_PARAMETER);
+        /* What the saved state has and the kernel lacks or holds differently; switch ports are not read back
+         * from the kernel yet, so they cannot be compared. */
+        return s->action != PLAN_DELETE && s->kind != PLAN_PORT;
 }
 
 static int drift_describe(const PlanStep *s, ConfigDrift *ret) {

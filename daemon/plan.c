@@ -183,10 +183,20 @@ static int plan_net_object(Plan *p, const NetObject *o, const NetConfig *live) {
                         return r;
                 s->net = o;
                 return 0;
+        case NET_VLAN:
+        case NET_BRIDGE:
+                /* Compared by existence only: settings of an existing VLAN or bridge are not read back yet. */
+                if (net_find(live, o->type, o->name, o->namespace))
+                        return 0;
+                __attribute__((fallthrough));
         default:
-                /* Not read back from the kernel yet: always planned, and apply reports them as unsupported. */
+                /* Ports are not read back from the kernel yet: always planned, and apply reports them as unsupported. */
+                if (o->type == NET_VLAN && asprintf(&d, "parent=%s id=%u", o->parent, o->id) < 0)
+                        return -ENOMEM;
+                if (o->type == NET_BRIDGE && asprintf(&d, "vlan-filtering=%s", o->vlan_filtering > 0 ? "yes" : "no") < 0)
+                        return -ENOMEM;
                 r = plan_add(p, PLAN_CREATE, other[o->type], net_object_type_to_string(o->type), o->name, o->name,
-                             o->namespace, NULL, NULL, "", &s);
+                             o->namespace, NULL, NULL, d, &s);
                 if (r >= 0)
                         s->net = o;
                 return r;

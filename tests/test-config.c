@@ -541,6 +541,86 @@ static void test_kill_during_save(void) {
 
 #define NOBODY 65534
 
+static bool has_feature(Fixture *f, const char *name) {
+        char **features = NULL;
+        bool found;
+
+        g_assert_cmpint(sd_bus_get_property_strv(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                                 "Features", NULL, &features), >=, 0);
+        found = g_strv_contains((const char * const *) features, name);
+        g_strfreev(features);
+        return found;
+}
+
+/* The seed's link kinds inside test namespaces: a bridge, and where the kernel has 802.1Q (the qemu lane) a
+ * VLAN on the veth; created at start-up, witnessed by iproute2, brought back after being deleted. */
+static void test_bridge_and_vlan(void) {
+        Fixture f;
+        g_autofree char *br = NULL, *vlan = NULL, *net = NULL, *text = NULL, *cmd = NULL, *out = NULL, *plan = NULL;
+        bool vlans;
+
+        fixture_start(&f, true);
+        if (!has_feature(&f, "bridge")) {
+                g_test_skip("the kernel cannot create bridges");
+                fixture_stop(&f);
+                return;
+        }
+        vlans = has_feature(&f, "vlan-8021q");
+        test_env_stop_virtd(&f.e);
+        br = test_unique_name("cbr");
+        vlan = g_strdup_printf("%s.10", f.veth_a);
+        write_network(&f);
+        net = read_config(&f, "network.conf");
+        text = g_strdup_printf("%s\nbridge %s {\n\tnamespace = %s;\n\tvlan-filtering = no;\n\taddress = 10.78.0.1/24;\n}\n"
+                               "%s%s%s%s%s",
+                               net, br, f.ns_b, vlans ? "\nvlan " : "", vlans ? vlan : "",
+                               vlans ? " {\n\tparent = " : "", vlans ? f.veth_a : "", "");
+        if (vlans) {
+                g_autofree char *rest = g_strdup_printf("%s;\n\tid = 10;\n\tnamespace = %s;\n\taddress = 192.168.77.1/24;\n}\n",
+                                                        text, f.ns_a);
+                g_free(text);
+                text = g_steal_pointer(&rest);
+        }
+        write_config(&f, "network.conf", text);
+        start_virtd(&f);
+        g_autofree char *failures = config_failures(&f);
+        g_assert_cmpstr(failures, ==, "");
+        cmd = g_strdup_printf("ip -o -4 addr show dev %s", br);
+        out = ns_sh(&f, f.ns_b, cmd);
+        g_assert_nonnull(out);
+        g_assert_nonnull(strstr(out, "10.78.0.1/24"));
+        if (vlans) {
+                g_autofree char *vcmd = g_strdup_printf("ip -d -o link show dev %s", vlan);
+                g_autofree char *vout = ns_sh(&f, f.ns_a, vcmd);
+                g_assert_nonnull(vout);
+                g_assert_nonnull(strstr(vout, "vlan protocol 802.1Q id 10"));
+        } else
+                g_test_message("no 802.1Q in this kernel: the VLAN part runs in the qemu lane");
+        plan = plan_ok(&f);
+        g_assert_cmpstr(plan, ==, "");
+
+        /* Deleted behind virtd's back: the plan creates it again, and apply does. */
+        g_free(cmd);
+        cmd = g_strdup_printf("ip link delete %s", br);
+        g_free(out);
+        out = ns_sh(&f, f.ns_b, cmd);
+        g_assert_nonnull(out);
+        g_free(plan);
+        plan = plan_ok(&f);
+        g_autofree char *expect = g_strdup_printf("create bridge %s [] [vlan-filtering=no]\n", br);
+        g_assert_cmpstr(plan, ==, expect);
+        g_free(out);
+        out = NULL;
+        g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "apply", NULL), ==, 0);
+        g_free(plan);
+        plan = plan_ok(&f);
+        g_assert_cmpstr(plan, ==, "");
+        g_free(br);
+        g_free(vlan);
+        br = vlan = NULL;
+        fixture_stop(&f);
+}
+
 /* Plan(), or with userdata the named mutating method with flags 0; 0 on success, 10 on AccessDenied, else 1. */
 static int call_as_nobody(sd_bus *bus, void *userdata) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -584,6 +664,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/config/boot-apply-restart-roundtrip", test_boot_apply_restart_roundtrip);
         g_test_add_func("/config/plan-and-rollback", test_plan_and_rollback);
         g_test_add_func("/config/cgsnapshot-file", test_cgsnapshot_file);
+        g_test_add_func("/config/bridge-and-vlan", test_bridge_and_vlan);
         g_test_add_func("/config/import", test_import);
         g_test_add_func("/config/authorization", test_authorization);
         g_test_add_func("/config/kill-during-save", test_kill_during_save);
