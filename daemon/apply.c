@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "apply.h"
+#include "apply-internal.h"
 #include "atomic-file.h"
-#include "cgrules.h"
 #include "fileio.h"
 #include "group.h"
 #include "link.h"
@@ -58,7 +58,7 @@ int plan_step_describe(const PlanStep *s, char **ret) {
 
 /* ---- reading the files ---- */
 
-static char *dir_file(const char *dir, const char *name) {
+char *dir_file(const char *dir, const char *name) {
         char *p = NULL;
         return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
@@ -78,7 +78,7 @@ static int load_network(const char *path, NetConfig **ret, ConfError *err) {
         return netconf_parse(text, size, path, ret, err);
 }
 
-static int parse_error(sd_bus_error *error, int r, ConfError *err, const char *what) {
+int parse_error(sd_bus_error *error, int r, ConfError *err, const char *what) {
         _cleanup_free_ char *msg = conf_error_format(err);
 
         if (r == -EBADMSG)
@@ -137,7 +137,7 @@ static int owned_write(Manager *m, char **owned) {
         return atomic_write_file(path, full, strlen(full), 0644);
 }
 
-static int owned_update(Manager *m, char ***owned, const char *kind, const char *name, bool add) {
+int owned_update(Manager *m, char ***owned, const char *kind, const char *name, bool add) {
         _cleanup_free_ char *key = config_owned_key(kind, name);
         int r;
 
@@ -765,257 +765,4 @@ int apply_boot(Manager *m) {
         }
         log_info("Configuration applied: %zu steps, %zu objects failed.", c.plan->n_steps, m->n_config_failures);
         return apply_drift_check(m);
-}
-
-/* ---- save ---- */
-
-static int validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error) {
-        _cleanup_(cgconfig_freep) CgConfig *c = NULL;
-        ConfError err = {};
-        int r = cgconfig_parse(text, size, filename, &c, &err);
-
-        if (r < 0 && ret_error)
-                *ret_error = conf_error_format(&err);
-        conf_error_done(&err);
-        return r;
-}
-
-static int validate_netconf(const char *text, size_t size, const char *filename, char **ret_error) {
-        _cleanup_(netconf_freep) NetConfig *c = NULL;
-        ConfError err = {};
-        int r = netconf_parse(text, size, filename, &c, &err);
-
-        if (r < 0 && ret_error)
-                *ret_error = conf_error_format(&err);
-        conf_error_done(&err);
-        return r;
-}
-
-static int replace_file(Manager *m, const char *name, const char *text, config_validate_fn validate, sd_bus_error *error) {
-        _cleanup_free_ char *path = dir_file(m->config_dir, name), *msg = NULL;
-        int r;
-
-        if (!path)
-                return -ENOMEM;
-        r = config_file_replace(path, text, strlen(text), 0644, validate, /* force= */ false, &msg);
-        if (r == -EBADMSG)
-                return sd_bus_error_setf(error, VIRTD_ERROR_PARSE, "Not saving %s: %s", path, msg ? msg : "it does not parse");
-        if (r < 0)
-                return virtd_bus_error_setf(error, r, "Cannot write %s: %s", path, strerror(-r));
-        return 0;
-}
-
-int apply_save(Manager *m, sd_bus_error *error) {
-        _cleanup_(apply_context_done) ApplyContext c = {};
-        _cleanup_free_ char *cg = NULL, *net = NULL;
-        int r;
-
-        /* A file that does not parse is refused here already (ParseError), before anything is written. */
-        r = apply_prepare(m, &c, error);
-        if (r < 0)
-                return r;
-        if ((r = config_refresh(c.want_cg, c.live_cg, c.want_net, c.live_net)) < 0 ||
-            (r = cgconfig_serialize(c.want_cg, &cg)) < 0 || (r = netconf_serialize(c.want_net, &net)) < 0)
-                return virtd_bus_error_setf(error, r, "Cannot serialize the live state: %s", strerror(-r));
-        if ((r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0 ||
-            (r = replace_file(m, "network.conf", net, validate_netconf, error)) < 0)
-                return r;
-        /* What the files name is ours from now on. */
-        for (size_t i = 0; i < c.live_cg->n_groups; i++)
-                if ((r = owned_update(m, &c.owned, "group", c.live_cg->groups[i].name, true)) < 0)
-                        return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
-        for (size_t i = 0; i < c.want_net->n_objects; i++) {
-                const NetObject *o = &c.want_net->objects[i];
-                if ((o->type == NET_NAMESPACE || o->type == NET_VETH) &&
-                    (r = owned_update(m, &c.owned, net_object_type_to_string(o->type), o->name, true)) < 0)
-                        return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
-        }
-        log_info("Saved the live state to %s.", m->config_dir);
-        return 0;
-}
-
-/* ---- drift ---- */
-
-void config_drift_free(ConfigDrift *d, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(d[i].kind);
-                free(d[i].name);
-                free(d[i].what);
-        }
-        free(d);
-}
-
-static bool step_is_drift(const PlanStep *s) {
-        /* What the saved state has and the kernel lacks or holds differently; switch ports are not read back
-         * from the kernel yet, so they cannot be compared. */
-        return s->action != PLAN_DELETE && s->kind != PLAN_PORT;
-}
-
-static int drift_describe(const PlanStep *s, ConfigDrift *ret) {
-        int k;
-
-        ret->kind = strdup(plan_kind_to_string(s->kind == PLAN_PARAMETER ? PLAN_GROUP : s->kind == PLAN_ADDRESS ? PLAN_VETH : s->kind));
-        ret->name = strdup(s->name);
-        if (s->kind == PLAN_PARAMETER)
-                k = asprintf(&ret->what, "%s is %s, saved %s", s->param, *s->old_value ? s->old_value : "unset", s->new_value);
-        else if (s->kind == PLAN_ADDRESS)
-                k = asprintf(&ret->what, "address %s missing", s->param);
-        else
-                k = asprintf(&ret->what, "missing");
-        if (k < 0)
-                ret->what = NULL;
-        return ret->kind && ret->name && ret->what ? 0 : -ENOMEM;
-}
-
-static bool drift_equal(const ConfigDrift *a, size_t na, const ConfigDrift *b, size_t nb) {
-        if (na != nb)
-                return false;
-        for (size_t i = 0; i < na; i++)
-                if (!streq(a[i].kind, b[i].kind) || !streq(a[i].name, b[i].name) || !streq(a[i].what, b[i].what))
-                        return false;
-        return true;
-}
-
-static int emit_drift(Manager *m) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
-        int r;
-
-        r = sd_bus_emit_properties_changed(m->bus, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "Drift", NULL);
-        if (r < 0 || m->n_drift == 0)
-                return r;
-        r = sd_bus_message_new_signal(m->bus, &signal, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DriftDetected");
-        if (r >= 0)
-                r = sd_bus_message_open_container(signal, 'a', "(sss)");
-        for (size_t i = 0; r >= 0 && i < m->n_drift; i++)
-                r = sd_bus_message_append(signal, "(sss)", m->drift[i].kind, m->drift[i].name, m->drift[i].what);
-        if (r >= 0)
-                r = sd_bus_message_close_container(signal);
-        return r < 0 ? r : sd_bus_send(m->bus, signal, NULL);
-}
-
-int apply_drift_check(Manager *m) {
-        _cleanup_(apply_context_done) ApplyContext c = {};
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        ConfigDrift *d = NULL;
-        size_t n = 0;
-        int r;
-
-        /* A file that does not parse is reported by Plan and Apply; there is nothing to compare against. */
-        if (apply_prepare(m, &c, &error) < 0)
-                return 0;
-        if (!(d = calloc(c.plan->n_steps + 1, sizeof(ConfigDrift))))
-                return -ENOMEM;
-        for (size_t i = 0; i < c.plan->n_steps; i++)
-                if (step_is_drift(&c.plan->steps[i]) && (r = drift_describe(&c.plan->steps[i], &d[n++])) < 0) {
-                        config_drift_free(d, n);
-                        return r;
-                }
-        if (drift_equal(d, n, m->drift, m->n_drift)) {
-                config_drift_free(d, n);
-                return 0;
-        }
-        config_drift_free(m->drift, m->n_drift);
-        m->drift = d;
-        m->n_drift = n;
-        for (size_t i = 0; i < n; i++)
-                log_info("Drift: %s %s: %s", d[i].kind, d[i].name, d[i].what);
-        return m->bus && m->ready ? emit_drift(m) : 0;
-}
-
-static int on_drift_check(sd_event_source *s, uint64_t usec, void *userdata) {
-        int r = apply_drift_check(userdata);
-
-        if (r < 0)
-                log_warning_errno(r, "Cannot compare the live state with the saved one: %m");
-        return 0;
-}
-
-void apply_drift_schedule(Manager *m) {
-        int r;
-
-        if (!m->event)
-                return;
-        if (m->drift_check) {
-                /* Re-arm: a burst of events leads to one comparison 100 ms after the last of them. */
-                (void) sd_event_source_set_time_relative(m->drift_check, 100 * 1000);
-                (void) sd_event_source_set_enabled(m->drift_check, SD_EVENT_ONESHOT);
-                return;
-        }
-        r = sd_event_add_time_relative(m->event, &m->drift_check, CLOCK_MONOTONIC, 100 * 1000, 0, on_drift_check, m);
-        if (r < 0)
-                log_warning_errno(r, "Cannot schedule a drift check: %m");
-}
-
-/* ---- import ---- */
-
-static int validate_cgrules(const char *text, size_t size, const char *filename, char **ret_error) {
-        _cleanup_(cgrules_freep) CgRules *c = NULL;
-        ConfError err = {};
-        int r = cgrules_parse(text, size, filename, &c, &err);
-
-        if (r < 0 && ret_error)
-                *ret_error = conf_error_format(&err);
-        conf_error_done(&err);
-        return r;
-}
-
-/* virtd's cgconfig.conf with @text merged in, as canonical text. */
-static int import_cgconfig(Manager *m, const ImportFile *f, char **ret, sd_bus_error *error) {
-        _cleanup_(cgconfig_freep) CgConfig *mine = NULL, *theirs = NULL;
-        _cleanup_free_ char *path = dir_file(m->config_dir, "cgconfig.conf");
-        ConfError err = {};
-        int r;
-
-        if (!path)
-                return -ENOMEM;
-        r = cgconfig_parse(f->text, strlen(f->text), f->origin, &theirs, &err);
-        if (r >= 0)
-                r = cgconfig_load(path, NULL, &mine, &err);
-        if (r < 0) {
-                r = parse_error(error, r, &err, f->origin);
-                conf_error_done(&err);
-                return r;
-        }
-        if ((r = cgconfig_merge(mine, theirs)) < 0 || (r = cgconfig_serialize(mine, ret)) < 0)
-                return virtd_bus_error_setf(error, r, "Cannot merge %s into %s: %s", f->origin, path, strerror(-r));
-        return 0;
-}
-
-static int import_cgrules(const ImportFile *f, char **ret, sd_bus_error *error) {
-        _cleanup_(cgrules_freep) CgRules *rules = NULL;
-        ConfError err = {};
-        int r;
-
-        r = cgrules_parse(f->text, strlen(f->text), f->origin, &rules, &err);
-        if (r < 0) {
-                r = parse_error(error, r, &err, f->origin);
-                conf_error_done(&err);
-                return r;
-        }
-        r = cgrules_serialize(rules, ret);
-        return r < 0 ? virtd_bus_error_setf(error, r, "Cannot write %s in canonical form: %s", f->origin, strerror(-r)) : 0;
-}
-
-int apply_import(Manager *m, const ImportFile *files, size_t n, sd_bus_error *error) {
-        _cleanup_free_ char *cg = NULL, *rules = NULL;
-        int r;
-
-        /* Everything is parsed before anything is written. */
-        for (size_t i = 0; i < n; i++) {
-                if (streq(files[i].kind, "cgconfig.conf") && !cg)
-                        r = import_cgconfig(m, &files[i], &cg, error);
-                else if (streq(files[i].kind, "cgrules.conf") && !rules)
-                        r = import_cgrules(&files[i], &rules, error);
-                else
-                        r = sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                              "Import: file kind '%s' of %s is unknown or given twice (valid: cgconfig.conf, cgrules.conf).",
-                                              files[i].kind, files[i].origin);
-                if (r < 0)
-                        return r;
-        }
-        if (cg && (r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0)
-                return r;
-        if (rules && (r = replace_file(m, "cgrules.conf", rules, validate_cgrules, error)) < 0)
-                return r;
-        return 0;
 }
