@@ -183,6 +183,24 @@ static int controller_add_param(CgController *c, const char *name, const char *v
 }
 
 /* One live group with the values of the parameters the desired group names. */
+/* Reads the live values of @w's parameters of @controller into @lc. */
+static int live_params(const char *controller, const char *full, const CgGroup *w, CgController *lc) {
+        int k;
+
+        for (size_t i = 0; w && i < w->n_controllers; i++) {
+                if (!streq(w->controllers[i].name, controller))
+                        continue;
+                for (size_t j = 0; j < w->controllers[i].n_params; j++) {
+                        _cleanup_free_ char *v = NULL;
+                        if (cgroup_backend_get(controller, full, w->controllers[i].params[j].name, &v) < 0)
+                                continue;
+                        if ((k = controller_add_param(lc, w->controllers[i].params[j].name, v)) < 0)
+                                return k;
+                }
+        }
+        return 0;
+}
+
 static int live_group_fill(GroupRegistry *r, Group *g, const CgConfig *want, CgGroup *out) {
         _cleanup_free_ char *full = NULL;
         const CgGroup *w;
@@ -191,26 +209,30 @@ static int live_group_fill(GroupRegistry *r, Group *g, const CgConfig *want, CgG
         if ((k = group_full_path(r, g->path, &full)) < 0)
                 return k;
         out->name = strdup(full + 1);
-        out->controllers = calloc(strv_length(g->controllers) + 1, sizeof(CgController));
+        w = cgconfig_find_group(want, out->name);
+        out->controllers = calloc(strv_length(g->controllers) + (w ? w->n_controllers : 0) + 1, sizeof(CgController));
         if (!out->name || !out->controllers)
                 return -ENOMEM;
-        w = cgconfig_find_group(want, out->name);
         for (char **c = g->controllers; *c; c++) {
                 CgController *lc = &out->controllers[out->n_controllers++];
 
                 if (!(lc->name = strdup(*c)))
                         return -ENOMEM;
-                for (size_t i = 0; w && i < w->n_controllers; i++) {
-                        if (!streq(w->controllers[i].name, *c))
-                                continue;
-                        for (size_t j = 0; j < w->controllers[i].n_params; j++) {
-                                _cleanup_free_ char *v = NULL;
-                                if (cgroup_backend_get(*c, full, w->controllers[i].params[j].name, &v) < 0)
-                                        continue;
-                                if ((k = controller_add_param(lc, w->controllers[i].params[j].name, v)) < 0)
-                                        return k;
-                        }
-                }
+                if ((k = live_params(*c, full, w, lc)) < 0)
+                        return k;
+        }
+        /* Sections the group is not listed under, such as cgroup v2's core "cgroup" files that cgsnapshot
+         * writes: their values are read all the same, so that an unchanged file plans no step. */
+        for (size_t i = 0; w && i < w->n_controllers; i++) {
+                CgController *lc;
+
+                if (strv_contains(g->controllers, w->controllers[i].name))
+                        continue;
+                lc = &out->controllers[out->n_controllers++];
+                if (!(lc->name = strdup(w->controllers[i].name)))
+                        return -ENOMEM;
+                if ((k = live_params(lc->name, full, w, lc)) < 0)
+                        return k;
         }
         return 0;
 }

@@ -449,7 +449,8 @@ static void test_cgsnapshot_file(void) {
         g_assert_cmpint(test_sh(NULL, "cgsnapshot -s -b /dev/null -f %s/cgconfig.conf pids", f.e.config_dir), ==, 0);
         plan = plan_ok(&f);
         line = g_strdup_printf(" %s ", g);
-        g_assert_null(strstr(plan, line));
+        if (strstr(plan, line))
+                g_error("the plan for cgsnapshot's own file has steps for %s:\n%s", g, plan);
         g_assert_cmpint(test_sh(NULL, "cgset -r pids.max=78 %s", g), ==, 0);
         g_free(plan);
         plan = plan_ok(&f);
