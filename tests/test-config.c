@@ -239,6 +239,13 @@ static void assert_gone(Fixture *f, const char *sub) {
         g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
 }
 
+static void assert_gone_group(Fixture *f, const char *sub) {
+        g_autofree char *mount = pids_mount();
+        g_autofree char *dir = g_strdup_printf("%s%s/%s", mount, f->base, sub);
+
+        g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+}
+
 /* Tears the live state down behind virtd's back (it is stopped): namespaces unbound, the group removed. */
 static void teardown_live(Fixture *f) {
         g_autofree char *mount = pids_mount();
@@ -383,6 +390,24 @@ static void test_plan_and_rollback(void) {
         g_free(plan);
         plan = plan_ok(&f);
         g_assert_cmpstr(plan, ==, "");
+
+        /* A parameter change, then a group the kernel refuses (groups are planned in name order, so "zbad"
+         * comes second): the change is undone as well. */
+        {
+                g_autofree char *bad = group_name(&f, "zbad"), *web = group_name(&f, "web");
+                g_autofree char *text = g_strdup_printf("group %s {\n\tpids {\n\t\tpids.max = \"70\";\n\t}\n}\n\n"
+                                                        "group %s {\n\tpids {\n\t\tpids.max = \"bogus\";\n\t}\n}\n",
+                                                        web, bad);
+                write_config(&f, "cgconfig.conf", text);
+                g_free(steps);
+                steps = call_steps(&f, "Apply", &error);
+                g_assert_null(steps);
+                g_assert_nonnull(strstr(error.message, "Step 2 of 2"));
+                g_assert_nonnull(strstr(error.message, bad));
+                sd_bus_error_free(&error);
+                assert_live(&f, "50");
+                assert_gone_group(&f, "zbad");
+        }
 
         /* One parameter changed in the file: exactly one step. */
         write_groups(&f, "web", "60");
