@@ -202,7 +202,7 @@ int verb_status(int argc, char *argv[], Context *ctx) {
         printf("%16s: %s\n", _("Hypervisor"), s.hypervisor);
         printf("%16s: %s\n", _("Cgroup mode"), s.cgroup_mode);
         printf("%16s: %s\n", _("Namespaces"), namespaces);
-        return 0;
+        return config_print_failures(ctx);
 }
 
 int verb_reload(int argc, char *argv[], Context *ctx) {

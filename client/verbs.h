@@ -47,6 +47,11 @@ int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const c
 int verb_host(int argc, char *argv[], Context *ctx);
 int verb_status(int argc, char *argv[], Context *ctx);
 int verb_reload(int argc, char *argv[], Context *ctx);
+int verb_apply(int argc, char *argv[], Context *ctx);
+int verb_diff(int argc, char *argv[], Context *ctx);
+int verb_save(int argc, char *argv[], Context *ctx);
+int verb_import(int argc, char *argv[], Context *ctx);
+int config_print_failures(Context *ctx);
 int verb_namespace_list(int argc, char *argv[], Context *ctx);
 int verb_namespace_show(int argc, char *argv[], Context *ctx);
 int verb_namespace_add(int argc, char *argv[], Context *ctx);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-verbs.h"
 #include "group-verbs.h"
 #include "i18n.h"
 #include "macro.h"
@@ -24,6 +25,26 @@ static const Verb top_verbs_status[] = {
 };
 static const Verb top_verbs_reload[] = {
         { "reload", 0, 0, verb_reload, "", N_("Make virtd re-read its configuration") },
+        {}
+};
+
+static const Verb top_verbs_apply[] = {
+        { "apply", 0, 0, verb_apply, N_("[--dry-run]"),
+          N_("Make the kernel match the saved configuration, all or nothing; --dry-run only lists the steps") },
+        {}
+};
+static const Verb top_verbs_diff[] = {
+        { "diff", 0, 0, verb_diff, "", N_("List the differences between the saved configuration and the kernel") },
+        {}
+};
+static const Verb top_verbs_save[] = {
+        { "save", 0, 0, verb_save, "", N_("Save the live managed state into the configuration files") },
+        {}
+};
+
+static const Verb top_verbs_import[] = {
+        { "import", 0, 0, verb_import, N_("[--cgconfig FILE] [--cgrules FILE]"),
+          N_("Take libcgroup's cgconfig.conf and cgrules.conf (default: in /etc) into virtd's configuration") },
         {}
 };
 
@@ -106,6 +127,10 @@ const Noun virtctl_nouns[] = {
         { "host", NULL, top_verbs_host },
         { "status", NULL, top_verbs_status },
         { "reload", NULL, top_verbs_reload },
+        { "apply", NULL, top_verbs_apply },
+        { "diff", NULL, top_verbs_diff },
+        { "save", NULL, top_verbs_save },
+        { "import", NULL, top_verbs_import },
         { "namespace", "netns", namespace_verbs },
         { "link", NULL, link_verbs },
         { "address", NULL, address_verbs },
@@ -189,6 +214,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 GROUP_LONG_OPTIONS,
+                CONFIG_LONG_OPTIONS,
                 {}
         };
         int c, r;
@@ -212,6 +238,8 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         break;
                 default:
                         r = group_parse_option(c, optarg);
+                        if (r == 0)
+                                r = config_parse_option(c, optarg);
                         if (r <= 0)
                                 return -EINVAL;
                 }

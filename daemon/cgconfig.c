@@ -61,6 +61,10 @@ static void group_done(CgGroup *g) {
         *g = (CgGroup) {};
 }
 
+void cgconfig_group_done(CgGroup *g) {
+        group_done(g);
+}
+
 static void mappings_free(CgMapping *m, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(m[i].controller);

@@ -107,6 +107,9 @@ int cgconfig_merge(CgConfig *into, const CgConfig *from);
  */
 int cgconfig_load(const char *main_path, const char *dropin_dir, CgConfig **ret, ConfError *err);
 
+/* Frees what a group holds (for callers that build or trim a CgConfig). */
+void cgconfig_group_done(CgGroup *g);
+
 const CgGroup *cgconfig_find_group(const CgConfig *c, const char *name);
 
 /* Whether @name is a kernel cgroup controller libcgroup can mount (v1 and v2 names, "name=…" hierarchies). */

@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "group-dbus.h"
 #include "group-watch.h"
+#include "apply.h"
 #include "group.h"
 #include "log.h"
 #include "macro.h"
@@ -246,6 +247,7 @@ static void registry_remove(GroupRegistry *r, Group *g) {
                         break;
                 }
         (void) group_dbus_emit_removed(g);
+        apply_drift_schedule(r->manager);
         group_free(g);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "link-dbus.h"
 #include "link.h"
 #include "log.h"
@@ -167,6 +168,8 @@ void link_dbus_on_link_event(Namespace *ns, NetlinkEvent event, int ifindex) {
         vlan_dbus_on_link_event(ns, event, ifindex);
         if (event != NETLINK_EVENT_CHANGE)
                 namespace_dbus_emit_links_changed(ns);
+        if (event == NETLINK_EVENT_DEL)
+                apply_drift_schedule(ns->manager);
 }
 
 void link_dbus_on_address_event(Namespace *ns, int ifindex) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "apply-dbus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager-dbus.h"
@@ -137,6 +138,19 @@ static const sd_bus_vtable manager_vtable[] = {
         HOST_PROPERTY("NetworkFeatures", "a{ss}", property_get_network_features),
         SD_BUS_METHOD_WITH_ARGS("GetHostReport", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssss)", checks),
                                 method_GetHostReport, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("ConfigFailures", "a(ss)", property_get_config_failures, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Drift", "a(sss)", property_get_drift, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssss)", steps), method_Plan,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("t", flags), SD_BUS_RESULT("a(sssss)", steps), method_Apply,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Save", SD_BUS_ARGS("t", flags), SD_BUS_NO_RESULT, method_Save,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Import", SD_BUS_ARGS("a(sss)", files, "t", flags), SD_BUS_NO_RESULT, method_Import,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("ApplyProgress", SD_BUS_ARGS("u", step, "u", total, "s", description), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("DriftDetected", SD_BUS_ARGS("a(sss)", drift), 0),
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_Reload,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "apply.h"
 #include "group-dbus.h"
 #include "log.h"
 #include "macro.h"
@@ -74,6 +75,9 @@ Manager *manager_free(Manager *m) {
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         host_report_free(m->host);
+        config_failures_free(m->config_failures, m->n_config_failures);
+        config_drift_free(m->drift, m->n_drift);
+        sd_event_source_disable_unref(m->drift_check);
         free(m->config_dir);
         free(m->state_dir);
         free(m->host_root);
@@ -111,6 +115,12 @@ int manager_reload(Manager *m) {
                 int k = group_registry_reload(m->groups);
                 if (k < 0)
                         log_warning_errno(k, "Cannot re-scan the cgroup hierarchies: %m");
+        }
+        if (m->groups) {
+                /* Re-plan and apply the saved state, object by object as at boot. */
+                int k = apply_boot(m);
+                if (k < 0)
+                        log_warning_errno(k, "Cannot apply the configuration: %m");
         }
         m->reload_count++;
         if (r >= 0 && m->bus)
@@ -206,6 +216,10 @@ int manager_start(Manager *m) {
                 r = group_dbus_register(m->groups);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up cgroup management: %m");
+        /* The saved state is applied before the name is requested, so READY=1 means it is in place. */
+        r = apply_boot(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to apply the configuration: %m");
         r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request bus name %s: %m", VIRTD_BUS_NAME);

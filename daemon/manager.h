@@ -28,6 +28,11 @@ typedef struct Manager {
         char *cgroup_base;
         struct GroupRegistry *groups;
         unsigned reload_count;
+        struct ConfigFailure *config_failures; /* the last boot-time or Reload apply */
+        size_t n_config_failures;
+        struct ConfigDrift *drift; /* where the live state differs from the saved one */
+        size_t n_drift;
+        sd_event_source *drift_check;
         bool ready;
 } Manager;
 

@@ -31,6 +31,11 @@ static void object_done(NetObject *o) {
         free(o->egress);
 }
 
+void netconf_object_done(NetObject *o) {
+        object_done(o);
+        *o = (NetObject) {};
+}
+
 NetConfig *netconf_free(NetConfig *c) {
         if (!c)
                 return NULL;

@@ -63,6 +63,8 @@ typedef struct NetConfig {
         size_t n_objects;
 } NetConfig;
 
+/* Frees what one object holds (for callers that build or trim a NetConfig). */
+void netconf_object_done(NetObject *o);
 NetConfig *netconf_free(NetConfig *c);
 static inline void netconf_freep(NetConfig **c) {
         netconf_free(*c);

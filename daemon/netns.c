@@ -24,6 +24,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "namespace-dbus.h"
+#include "apply.h"
 #include "netns.h"
 
 /* The /proc/PID/ns entry that pins a kind once the helper has unshared it. time and pid move only the
@@ -327,6 +328,7 @@ static void load_dir(Manager *m, const char *dir) {
 
 static void namespace_forget(Namespace *ns) {
         namespace_dbus_emit_removed(ns);
+        apply_drift_schedule(ns->manager);
         namespace_unlink(ns);
         namespace_free(ns);
 }

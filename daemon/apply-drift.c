@@ -1,0 +1,124 @@
+/* apply-drift.c: where the live state has left the saved one: the Drift property and DriftDetected. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apply.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "virtd-bus.h"
+
+/* ---- drift ---- */
+
+void config_drift_free(ConfigDrift *d, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(d[i].kind);
+                free(d[i].name);
+                free(d[i].what);
+        }
+        free(d);
+}
+
+static bool step_is_drift(const PlanStep *s) {
+        /* What the saved state has and the kernel lacks or holds differently; switch ports are not read back
+         * from the kernel yet, so they cannot be compared. */
+        return s->action != PLAN_DELETE && s->kind != PLAN_PORT;
+}
+
+static int drift_describe(const PlanStep *s, ConfigDrift *ret) {
+        int k;
+
+        ret->kind = strdup(plan_kind_to_string(s->kind == PLAN_PARAMETER ? PLAN_GROUP : s->kind == PLAN_ADDRESS ? PLAN_VETH : s->kind));
+        ret->name = strdup(s->name);
+        if (s->kind == PLAN_PARAMETER)
+                k = asprintf(&ret->what, "%s is %s, saved %s", s->param, *s->old_value ? s->old_value : "unset", s->new_value);
+        else if (s->kind == PLAN_ADDRESS)
+                k = asprintf(&ret->what, "address %s missing", s->param);
+        else
+                k = asprintf(&ret->what, "missing");
+        if (k < 0)
+                ret->what = NULL;
+        return ret->kind && ret->name && ret->what ? 0 : -ENOMEM;
+}
+
+static bool drift_equal(const ConfigDrift *a, size_t na, const ConfigDrift *b, size_t nb) {
+        if (na != nb)
+                return false;
+        for (size_t i = 0; i < na; i++)
+                if (!streq(a[i].kind, b[i].kind) || !streq(a[i].name, b[i].name) || !streq(a[i].what, b[i].what))
+                        return false;
+        return true;
+}
+
+static int emit_drift(Manager *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        int r;
+
+        r = sd_bus_emit_properties_changed(m->bus, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "Drift", NULL);
+        if (r < 0 || m->n_drift == 0)
+                return r;
+        r = sd_bus_message_new_signal(m->bus, &signal, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DriftDetected");
+        if (r >= 0)
+                r = sd_bus_message_open_container(signal, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < m->n_drift; i++)
+                r = sd_bus_message_append(signal, "(sss)", m->drift[i].kind, m->drift[i].name, m->drift[i].what);
+        if (r >= 0)
+                r = sd_bus_message_close_container(signal);
+        return r < 0 ? r : sd_bus_send(m->bus, signal, NULL);
+}
+
+int apply_drift_check(Manager *m) {
+        _cleanup_(apply_context_done) ApplyContext c = {};
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        ConfigDrift *d = NULL;
+        size_t n = 0;
+        int r;
+
+        /* A file that does not parse is reported by Plan and Apply; there is nothing to compare against. */
+        if (apply_prepare(m, &c, &error) < 0)
+                return 0;
+        if (!(d = calloc(c.plan->n_steps + 1, sizeof(ConfigDrift))))
+                return -ENOMEM;
+        for (size_t i = 0; i < c.plan->n_steps; i++)
+                if (step_is_drift(&c.plan->steps[i]) && (r = drift_describe(&c.plan->steps[i], &d[n++])) < 0) {
+                        config_drift_free(d, n);
+                        return r;
+                }
+        if (drift_equal(d, n, m->drift, m->n_drift)) {
+                config_drift_free(d, n);
+                return 0;
+        }
+        config_drift_free(m->drift, m->n_drift);
+        m->drift = d;
+        m->n_drift = n;
+        for (size_t i = 0; i < n; i++)
+                log_info("Drift: %s %s: %s", d[i].kind, d[i].name, d[i].what);
+        return m->bus && m->ready ? emit_drift(m) : 0;
+}
+
+static int on_drift_check(sd_event_source *s, uint64_t usec, void *userdata) {
+        int r = apply_drift_check(userdata);
+
+        if (r < 0)
+                log_warning_errno(r, "Cannot compare the live state with the saved one: %m");
+        return 0;
+}
+
+void apply_drift_schedule(Manager *m) {
+        int r;
+
+        if (!m->event)
+                return;
+        if (m->drift_check) {
+                /* Re-arm: a burst of events leads to one comparison 100 ms after the last of them. */
+                (void) sd_event_source_set_time_relative(m->drift_check, 100 * 1000);
+                (void) sd_event_source_set_enabled(m->drift_check, SD_EVENT_ONESHOT);
+                return;
+        }
+        r = sd_event_add_time_relative(m->event, &m->drift_check, CLOCK_MONOTONIC, 100 * 1000, 0, on_drift_check, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot schedule a drift check: %m");
+}

@@ -1,0 +1,126 @@
+/* test-plan.c: plan computation between desired and live configurations, and Save's refresh, on pure structs. */
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+
+static CgConfig *cg(const char *text) {
+        CgConfig *c = NULL;
+        ConfError err = {};
+
+        if (cgconfig_parse(text, strlen(text), "cgconfig.conf", &c, &err) < 0)
+                g_error("cgconfig: %u: %s", err.line, err.message);
+        return c;
+}
+
+static NetConfig *net(const char *text) {
+        NetConfig *c = NULL;
+        ConfError err = {};
+
+        if (netconf_parse(text, strlen(text), "network.conf", &c, &err) < 0)
+                g_error("network.conf: %u: %s", err.line, err.message);
+        return c;
+}
+
+static char *plan_text(const char *want_cg, const char *want_net, const char *live_cg, const char *live_net,
+                       const char * const *owned) {
+        CgConfig *wc = cg(want_cg), *lc = cg(live_cg);
+        NetConfig *wn = net(want_net), *ln = net(live_net);
+        GString *s = g_string_new(NULL);
+        Plan *p = NULL;
+
+        g_assert_cmpint(config_plan(wc, wn, lc, ln, (char * const *) owned, &p), ==, 0);
+        for (size_t i = 0; i < p->n_steps; i++) {
+                const PlanStep *st = &p->steps[i];
+                g_string_append_printf(s, "%s %s %s%s%s [%s] [%s] (%s)\n", plan_action_to_string(st->action),
+                                       plan_kind_to_string(st->kind), st->name, st->param ? " " : "",
+                                       st->param ? st->param : "", st->old_value, st->new_value, st->top);
+        }
+        plan_free(p);
+        cgconfig_free(wc);
+        cgconfig_free(lc);
+        netconf_free(wn);
+        netconf_free(ln);
+        return g_string_free(s, FALSE);
+}
+
+#define NET_WANT                                                                                         \
+        "veth v0 {\n\tnamespace = b;\n\tpeer = v1;\n\tpeer-namespace = a;\n\taddress = 10.0.0.1/24;\n}\n"  \
+        "namespace a {\n\tkinds = net;\n}\n"                                                               \
+        "namespace b {\n\tkinds = net, uts;\n\thostname = bb;\n}\n"
+
+/* Dependency order: both namespaces before the veth that the file lists first; parents before children. */
+static void test_create_order(void) {
+        g_autofree char *t = plan_text("group v/a/b { pids { pids.max = \"5\"; } }\ngroup v/a { pids { } }\n", NET_WANT, "",
+                                       "", NULL);
+
+        g_assert_cmpstr(t, ==,
+                        "create namespace a [] [kinds=net] (namespace a)\n"
+                        "create namespace b [] [kinds=net,uts hostname=bb] (namespace b)\n"
+                        "create veth v0 [] [peer=v1 peer-namespace=a address=10.0.0.1/24] (veth v0)\n"
+                        "create group v/a [] [pids] (group v/a)\n"
+                        "create group v/a/b [] [pids pids.max=5] (group v/a/b)\n");
+}
+
+/* Only the differences: a changed parameter with old and new value, a missing address; nothing else. */
+static void test_differences_only(void) {
+        g_autofree char *t = plan_text(
+                "group v/a { pids { pids.max = \"5\"; } cpu { cpu.shares = \"512\"; } }\n", NET_WANT,
+                "group v/a { pids { pids.max = \"7\"; } cpu { cpu.shares = \"512\"; } }\n",
+                "namespace a {\n\tkinds = net;\n}\nnamespace b {\n\tkinds = net;\n}\n"
+                "veth v0 {\n\tnamespace = b;\n\tpeer = v1;\n\tpeer-namespace = a;\n}\n",
+                NULL);
+
+        g_assert_cmpstr(t, ==,
+                        "create address v0 10.0.0.1/24 [] [10.0.0.1/24] (veth v0)\n"
+                        "change parameter v/a pids.max [7] [5] (group v/a)\n");
+}
+
+/* Deletes only what virtd owns, children before parents, links before their namespace. */
+static void test_deletes_owned_only(void) {
+        const char * const owned[] = { "group v/x", "group v/x/y", "namespace gone", "veth vg", NULL };
+        g_autofree char *t = plan_text("", "",
+                                       "group v/x { pids { } }\ngroup v/x/y { pids { } }\ngroup v/admins { pids { } }\n",
+                                       "namespace gone {\n\tkinds = net;\n}\nnamespace theirs {\n\tkinds = net;\n}\n"
+                                       "veth vg {\n\tnamespace = gone;\n\tpeer = vh;\n}\n",
+                                       owned);
+
+        g_assert_cmpstr(t, ==,
+                        "delete group v/x/y [present] [] (group v/x/y)\n"
+                        "delete group v/x [present] [] (group v/x)\n"
+                        "delete veth vg [present] [] (veth vg)\n"
+                        "delete namespace gone [present] [] (namespace gone)\n");
+}
+
+static void test_equal_is_empty(void) {
+        const char *g = "group v/a { pids { pids.max = \"5\"; } }\n";
+        g_autofree char *t = plan_text(g, NET_WANT, g, NET_WANT, NULL);
+
+        g_assert_cmpstr(t, ==, "");
+}
+
+/* Save: values follow the live state, vanished groups go, new live groups come with their controllers. */
+static void test_refresh(void) {
+        CgConfig *want = cg("group v/a { pids { pids.max = \"5\"; } }\ngroup v/gone { pids { } }\n");
+        CgConfig *live = cg("group v/a { pids { pids.max = \"9\"; } }\ngroup v/new { cpu { } pids { } }\n");
+        g_autofree char *text = NULL;
+
+        g_assert_cmpint(config_refresh(want, live, NULL, NULL), ==, 0);
+        g_assert_cmpint(cgconfig_serialize(want, &text), ==, 0);
+        g_assert_nonnull(strstr(text, "pids.max = \"9\""));
+        g_assert_null(strstr(text, "gone"));
+        g_assert_nonnull(strstr(text, "group v/new"));
+        cgconfig_free(want);
+        cgconfig_free(live);
+}
+
+int main(int argc, char **argv) {
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/plan/create-order", test_create_order);
+        g_test_add_func("/plan/differences-only", test_differences_only);
+        g_test_add_func("/plan/deletes-owned-only", test_deletes_owned_only);
+        g_test_add_func("/plan/equal-is-empty", test_equal_is_empty);
+        g_test_add_func("/plan/refresh", test_refresh);
+        return g_test_run();
+}
