@@ -408,6 +408,8 @@ static int parse_controller(Parser *p, const char *owner, CgController *c) {
         }
 }
 
+static int merge_group(CgGroup **list, size_t *n, const CgGroup *from);
+
 static int parse_group(Parser *p, bool template, unsigned kw_line) {
         const char *kind = template ? "template" : "group";
         _cleanup_free_ char *name = NULL, *why = NULL, *owner = NULL;
@@ -422,15 +424,13 @@ static int parse_group(Parser *p, bool template, unsigned kw_line) {
                 return conf_error_set(p->err, p->file, line, col, "%s", strempty(why));
         if (asprintf(&owner, "%s %s", kind, name) < 0)
                 return -ENOMEM;
-        CgGroup *list = template ? p->config->templates : p->config->groups;
         size_t n = template ? p->config->n_templates : p->config->n_groups, first = 0;
         r = conf_name_index_put(template ? &p->templates : &p->groups, name, n, &first);
-        if (r == -EEXIST)
-                /* libcgroup would apply both and let the later values win; we refuse, because a file
-                 * that says two things about one group cannot be edited without guessing. */
-                return conf_error_set(p->err, p->file, line, col, "%s is defined twice (first on line %u)", owner,
-                                      list[first].line);
-        if (r < 0)
+        /* A second block for the same group is merged into the first, later values winning, as libcgroup's
+         * cgconfigparser applies both: cgsnapshot writes one block per hierarchy for a group that lives in
+         * several. */
+        bool again = r == -EEXIST;
+        if (r < 0 && !again)
                 return r;
         r = expect(p, CONF_TOKEN_LBRACE, "'{'");
         if (r < 0)
@@ -485,6 +485,12 @@ static int parse_group(Parser *p, bool template, unsigned kw_line) {
                 r = conf_error_set(p->err, p->file, line, col, "%s names no controller (libcgroup needs at least one, e.g. 'cpu { }')",
                                    owner);
                 goto fail;
+        }
+        if (again) {
+                r = template ? merge_group(&p->config->templates, &p->config->n_templates, &g)
+                             : merge_group(&p->config->groups, &p->config->n_groups, &g);
+                group_done(&g);
+                return r;
         }
         CgGroup *slot = template ? GROW(p->config->templates, p->config->n_templates)
                                  : GROW(p->config->groups, p->config->n_groups);

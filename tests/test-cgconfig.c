@@ -72,6 +72,23 @@ static void test_full_grammar(void) {
         cgconfig_free(c2);
 }
 
+/* cgsnapshot writes one block per hierarchy for a group living in several; cgconfigparser applies both. */
+static void test_group_twice(void) {
+        CgConfig *c = parse_ok("group a { cpu { x = \"1\"; } }\n"
+                               "group b { cpu { } }\n"
+                               "group a { memory { y = \"2\"; } cpu { x = \"3\"; } }\n");
+        const CgGroup *a = cgconfig_find_group(c, "a");
+
+        g_assert_cmpuint(c->n_groups, ==, 2);
+        g_assert_nonnull(a);
+        g_assert_cmpuint(a->n_controllers, ==, 2);
+        g_assert_cmpstr(a->controllers[0].name, ==, "cpu");
+        g_assert_cmpstr(a->controllers[0].params[0].value, ==, "3"); /* the later value wins */
+        g_assert_cmpstr(a->controllers[1].name, ==, "memory");
+        g_assert_cmpstr(a->controllers[1].params[0].value, ==, "2");
+        cgconfig_free(c);
+}
+
 static void assert_error_sized(const char *text, size_t size, const char *expected) {
         CgConfig *c = NULL;
         ConfError err = {};
@@ -105,7 +122,6 @@ static void test_errors(void) {
         assert_error("group /abs { cpu { } }", "t.conf:1:7: group '/abs' starts with '/' (names are relative to the hierarchy)");
         assert_error("group a//b { cpu { } }", "t.conf:1:7: group 'a//b' has an empty path component");
         assert_error("template t/%x { cpu { } }", "t.conf:1:10: template 't/%x' uses an unknown specifier '%x' (known: %u %U %g %G %p %P)");
-        assert_error("group a { cpu { } }\ngroup a { cpu { } }", "t.conf:2:7: group a is defined twice (first on line 1)");
         assert_error("group a { cpu { x = 1; x = 2; } }", "t.conf:1:24: parameter 'x' is set twice in cpu of group a");
         assert_error("group a { cpu { ../tasks = 1; } }", "t.conf:1:17: parameter '../tasks' of cpu in group a is not a file name");
         assert_error("group a { cpu { } cpu { } }", "t.conf:1:19: controller 'cpu' appears twice in group a");
@@ -435,6 +451,7 @@ int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/cgconfig/full-grammar", test_full_grammar);
         g_test_add_func("/cgconfig/errors", test_errors);
+        g_test_add_func("/cgconfig/group-twice", test_group_twice);
         g_test_add_func("/cgconfig/dropins", test_dropins);
         g_test_add_func("/cgconfig/serialize-refuses-quote", test_serialize_refuses_quote);
         g_test_add_func("/cgconfig/garbage", test_garbage);

@@ -615,7 +615,9 @@ static void test_statistics(void) {
         }
         g_assert_cmpuint(seen, ==, 2);
         g_assert_cmpuint(tasks, ==, 1);
-        g_assert_cmpfloat(cpu, >, 50.0);
+        /* A busy loop gets a whole core on an idle machine; well above zero is what matters, and a loaded
+         * 2-core CI machine can give it far less than one core. */
+        g_assert_cmpfloat(cpu, >, 10.0);
         fixture_stop(&f);
 }
 
