@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -112,6 +113,38 @@ static void install_abort_handler(void) {
         signal(SIGTRAP, on_abort);
         signal(SIGTERM, on_abort);
         signal(SIGINT, on_abort);
+}
+
+void test_remove_cgroup_subtree(const char *base) {
+        test_sh(NULL,
+                "for m in $(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo); do "
+                "  [ -d \"$m%s\" ] || continue; "
+                "  for p in $(find \"$m%s\" -name cgroup.procs -exec cat {} +); do echo $p > \"$m/cgroup.procs\"; done 2>/dev/null; "
+                "  find \"$m%s\" -depth -type d -exec rmdir {} + ; "
+                "done",
+                base, base, base);
+}
+
+static void remove_cgroup_subtree_deferred(void *base) {
+        test_remove_cgroup_subtree(base);
+}
+
+void test_defer_remove_cgroup_subtree(const char *base) {
+        test_defer(remove_cgroup_subtree_deferred, (void *) base);
+}
+
+void test_umount_below(const char *dir) {
+        g_autofree char *mountinfo = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
+                return;
+        lines = g_strsplit(mountinfo, "\n", -1);
+        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
+                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
+                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
+                        umount2(f[4], MNT_DETACH);
+        }
 }
 
 void test_require_root(void) {

@@ -56,6 +56,14 @@ char *test_unique_name(const char *prefix);
 /* Runs a shell command line; returns its exit status and optionally its stdout. */
 int test_sh(char **ret_stdout, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
+/* Removes base (a cgroup path unique to the test, e.g. "/vtest123") from every mounted hierarchy, moving any
+ * process still inside to the hierarchy's root first. */
+void test_remove_cgroup_subtree(const char *base);
+/* The same as a deferred cleanup (see test_defer()); base must outlive the test. */
+void test_defer_remove_cgroup_subtree(const char *base);
+/* Unmounts whatever is mounted below dir, deepest first. */
+void test_umount_below(const char *dir);
+
 /* Skips (exit 77 under TAP's "skip") unless running as root. */
 void test_require_root(void);
 

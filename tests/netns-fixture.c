@@ -1,6 +1,5 @@
 /* netns-fixture.c: virtd with a per-run network namespace directory, and proof that nothing is left behind. */
 #include <string.h>
-#include <sys/mount.h>
 
 #include "netns-fixture.h"
 #include "virtd-bus.h"
@@ -10,21 +9,6 @@ static char *host_link_names(void) {
 
         g_assert_cmpint(test_sh(&out, "ip -o link | cut -d: -f2 | sort"), ==, 0);
         return out;
-}
-
-/* Unmounts whatever virtd bound below dir (deepest first); used on success and on abort alike. */
-static void umount_below(const char *dir) {
-        g_autofree char *mountinfo = NULL;
-        g_auto(GStrv) lines = NULL;
-
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-                return;
-        lines = g_strsplit(mountinfo, "\n", -1);
-        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
-                        umount2(f[4], MNT_DETACH);
-        }
 }
 
 /* Deleting a namespace takes every link inside along. */
@@ -38,7 +22,7 @@ static void ns_fixture_cleanup(void *data) {
                 if (t->real_netns)
                         test_sh(NULL, "ip netns delete %s 2>/dev/null", name);
         }
-        umount_below(t->e.dir);
+        test_umount_below(t->e.dir);
 }
 
 void ns_fixture_start(NsFixture *t, bool real_netns, bool polkit) {

@@ -38,37 +38,13 @@ static char *pids_mount(void) {
         return g_steal_pointer(&out);
 }
 
-static void remove_base(void *data) {
-        const char *base = data;
-
-        test_sh(NULL,
-                "for m in $(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo); do "
-                "  [ -d \"$m%s\" ] && find \"$m%s\" -depth -type d -exec rmdir {} + ; "
-                "done 2>/dev/null; true",
-                base, base);
-}
-
-static void umount_below(const char *dir) {
-        g_autofree char *mountinfo = NULL;
-        g_auto(GStrv) lines = NULL;
-
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-                return;
-        lines = g_strsplit(mountinfo, "\n", -1);
-        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
-                        umount2(f[4], MNT_DETACH);
-        }
-}
-
 static void fixture_cleanup(void *data) {
         Fixture *f = data;
 
         /* Unbinding the namespace files destroys the namespaces and the veth pair between them. */
         if (f->e.dir)
-                umount_below(f->e.dir);
-        remove_base(f->base);
+                test_umount_below(f->e.dir);
+        test_remove_cgroup_subtree(f->base);
 }
 
 static char *group_name(Fixture *f, const char *sub) {
@@ -250,7 +226,7 @@ static void assert_gone_group(Fixture *f, const char *sub) {
 static void teardown_live(Fixture *f) {
         g_autofree char *mount = pids_mount();
 
-        umount_below(f->netns_dir);
+        test_umount_below(f->netns_dir);
         test_sh(NULL, "rm -f %s/%s %s/%s; rmdir %s%s/web", f->netns_dir, f->ns_a, f->netns_dir, f->ns_b, mount, f->base);
         assert_gone(f, "web");
 }

@@ -73,18 +73,6 @@ static char *cg_path(Fixture *f, const char *controller, const char *group, cons
 }
 
 /* Kills and removes everything under the base in every cgroup hierarchy: the leftovers of a failed test too. */
-static void remove_base(void *data) {
-        const char *base = data;
-
-        test_sh(NULL,
-                "for m in $(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo); do "
-                "  [ -d \"$m%s\" ] || continue; "
-                "  for p in $(find \"$m%s\" -name cgroup.procs -exec cat {} +); do echo $p > \"$m/cgroup.procs\"; done 2>/dev/null; "
-                "  find \"$m%s\" -depth -type d -exec rmdir {} + ; "
-                "done",
-                base, base, base);
-}
-
 static void fixture_start(Fixture *f, bool polkit) {
         const char *args[2] = { NULL, NULL };
         TestEnvOptions o = { .polkit = polkit, .virtd_args = args };
@@ -95,7 +83,7 @@ static void fixture_start(Fixture *f, bool polkit) {
         f->base_arg = g_strdup_printf("--cgroup-base=%s", f->base);
         args[0] = f->base_arg;
         test_env_start(&f->e, &o);
-        test_defer(remove_base, f->base);
+        test_defer_remove_cgroup_subtree(f->base);
 }
 
 static void fixture_stop(Fixture *f) {
