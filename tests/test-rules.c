@@ -561,6 +561,59 @@ static void test_edit_and_errors(void) {
         fixture_stop(&f);
 }
 
+/* The same through virtctl, as an administrator uses it. */
+static void test_virtctl_verbs(void) {
+        Fixture f;
+        g_autofree char *ns = NULL, *rules = NULL, *out = NULL, *err = NULL, *want = NULL, *line = NULL;
+
+        fixture_start(&f);
+        ns = unique_program(&f, "vrs");
+        rules = g_strdup_printf("*:%s\tmemory\t/a\n", g_path_get_basename(ns));
+        write_config(&f, "cgrules.conf", rules);
+        fixture_virtd(&f);
+
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "--json", "rules", "list", NULL), ==, 0);
+        want = g_strdup_printf("[{\"index\":0,\"user\":\"*\",\"process\":\"%s\",\"controllers\":\"memory\","
+                               "\"destination\":\"/a\",\"options\":\"\",\"matches\":0}]",
+                               g_path_get_basename(ns));
+        g_assert_cmpstr(g_strstrip(out), ==, want);
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+
+        line = g_strdup_printf("*:%s memory,pids /b/%%p", g_path_get_basename(ns));
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "add", line, "0", "--runtime", NULL), ==, 0);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "--json", "rules", "test", "root", ns, NULL), ==, 0);
+        g_free(want);
+        want = g_strdup_printf("{\"index\":0,\"destination\":\"/b/%s\",\"controllers\":[\"memory\",\"pids\"]}",
+                               g_path_get_basename(ns));
+        g_assert_cmpstr(g_strstrip(out), ==, want);
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "move", "0", "1", "--runtime", NULL), ==, 0);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "rules", "test", "root", ns, NULL), ==, 0);
+        g_assert_cmpstr(out, ==, "Rule 0: memory:/a\n");
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "remove", "1", "--runtime", NULL), ==, 0);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, &out, &err, "rules", "test", "root", "/bin/true", NULL), ==, 0);
+        g_assert_cmpstr(out, ==, "No rule matches; the process would stay where it is.\n");
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+
+        /* Refusals reach the user with the reason. */
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "add", "nosuchuser-vr memory /x", NULL), !=, 0);
+        g_assert_nonnull(strstr(err, "unknown user 'nosuchuser-vr'"));
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "remove", "x", NULL), !=, 0);
+        g_assert_nonnull(strstr(err, "not a rule number"));
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "reload", NULL), ==, 0);
+        fixture_stop(&f);
+}
+
 static int cmp_double(const void *a, const void *b) {
         double x = *(const double *) a, y = *(const double *) b;
         return x < y ? -1 : x > y;
@@ -610,6 +663,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/rules/classify-at-start", test_classify_at_start);
         g_test_add_func("/rules/sticky", test_sticky);
         g_test_add_func("/rules/edit-and-errors", test_edit_and_errors);
+        g_test_add_func("/rules/virtctl", test_virtctl_verbs);
         g_test_add_func("/rules/latency", test_latency);
         return g_test_run();
 }
