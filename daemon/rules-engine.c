@@ -17,6 +17,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,7 @@ typedef struct ProcInfo {
         char *user;
         char *group;
         gid_t *groups;
+        bool names_resolved;
 } ProcInfo;
 
 static void proc_info_done(ProcInfo *i) {
@@ -123,6 +125,9 @@ static int resolve_names(ProcInfo *i) {
         struct passwd pw, *pwr = NULL;
         struct group gr, *grr = NULL;
 
+        if (i->names_resolved)
+                return 0;
+        i->names_resolved = true;
         if (getpwuid_r(i->p.uid, &pw, buf, sizeof(buf), &pwr) == 0 && pwr && !(i->user = strdup(pwr->pw_name)))
                 return -ENOMEM;
         if (getgrgid_r(i->p.gid, &gr, buf, sizeof(buf), &grr) == 0 && grr && !(i->group = strdup(grr->gr_name)))
@@ -171,7 +176,7 @@ static int proc_info_read(pid_t pid, ProcInfo *i) {
         i->p.name = i->name;
         i->p.path = i->path;
         i->p.groups = i->groups;
-        return resolve_names(i);
+        return 0;
 }
 
 static bool pid_in(const pid_t *l, size_t n, pid_t pid) {
@@ -305,6 +310,10 @@ static int classify(RulesEngine *e, pid_t pid) {
                 return k;
         if (cgrules_match(e->rules, &info.p, &index) < 0)
                 return 0;
+        /* Names only matter for %u and %g; NSS is not asked for every exec on the host. */
+        for (size_t i = index; i < e->rules->n_rules && (i == index || e->rules->rules[i].continuation); i++)
+                if (strchr(e->rules->rules[i].destination, '%') && (k = resolve_names(&info)) < 0)
+                        return k;
         for (size_t i = index; i < e->rules->n_rules && (i == index || e->rules->rules[i].continuation); i++) {
                 const CgRule *rule = &e->rules->rules[i];
                 sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -313,6 +322,9 @@ static int classify(RulesEngine *e, pid_t pid) {
                 if (rule->ignore)
                         continue;
                 k = apply_rule(e, rule, &info, &error);
+                /* A process may exit while it is moved; libcgroup then reports ENOENT. Not worth a warning. */
+                if (k < 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                        k = -ESRCH;
                 if (k < 0 && k != -ESRCH)
                         log_warning("Cannot classify process %d (%s) by %s:%u: %s", (int) pid, info.name, rule->file,
                                     rule->line, error.message ?: strerror(-k));
