@@ -53,6 +53,13 @@ static char *mount_of(const char *controller) {
         return g_steal_pointer(&out);
 }
 
+/* The file name of a path (no allocation). */
+static const char *base_of(const char *path) {
+        const char *s = strrchr(path, '/');
+
+        return s ? s + 1 : path;
+}
+
 static void remove_base(void *data) {
         const char *base = data;
 
@@ -212,7 +219,7 @@ static void assert_lands(Fixture *f, GPid pid, const char *controller, const cha
  * act, and asserts that it stayed where it was. */
 static void assert_stays(Fixture *f, GPid pid, const char *program, const char *controller, const char *group) {
         g_autofree char *comm_file = g_strdup_printf("/proc/%d/comm", pid);
-        g_autofree char *name = g_path_get_basename(program);
+        g_autofree char *name = g_strdup(base_of(program));
         g_autofree char *where = NULL;
         double end = now_usec() + 5e6;
 
@@ -320,7 +327,7 @@ static void test_rule_forms(void) {
                                 "*:%s\tmemory\t/never\tignore\n"
                                 "%s\tmemory,pids\tusers/%%u\n"
                                 "@%s\tmemory\t/bygroup\n",
-                                f.user, g_path_get_basename(np), nf, g_path_get_basename(ns), g_path_get_basename(ni),
+                                f.user, base_of(np), nf, base_of(ns), base_of(ni),
                                 f.user, f.user);
         write_config(&f, "cgrules.conf", rules);
         conf = g_strdup_printf("template users/%%u {\n\tmemory {\n\t\t%s = \"%s\";\n\t}\n\tpids {\n\t}\n}\n", layout.limit,
@@ -374,7 +381,7 @@ static void test_rule_forms(void) {
                                "*|%s|memory|/never|ignore|1\n"
                                "%s||memory,pids|users/%%u||N\n"
                                "@%s||memory|/bygroup||N\n",
-                               f.user, g_path_get_basename(np), nf, g_path_get_basename(ns), g_path_get_basename(ni), f.user,
+                               f.user, base_of(np), nf, base_of(ns), base_of(ni), f.user,
                                f.user);
         {
                 g_auto(GStrv) got = g_strsplit(listed, "\n", -1), exp = g_strsplit(want, "\n", -1);
@@ -403,10 +410,10 @@ static void test_classify_at_start(void) {
         p = spawn(ns, "600", NULL);
         other = spawn("/bin/sleep", "600", NULL);
         g_usleep(100 * 1000);
-        rules = g_strdup_printf("*:%s\tmemory\t/start/%%p\n", g_path_get_basename(ns));
+        rules = g_strdup_printf("*:%s\tmemory\t/start/%%p\n", base_of(ns));
         write_config(&f, "cgrules.conf", rules);
         fixture_virtd(&f);
-        dest = g_strdup_printf("/start/%s", g_path_get_basename(ns));
+        dest = g_strdup_printf("/start/%s", base_of(ns));
         assert_lands(&f, p, "memory", dest);
         assert_stays(&f, other, "/bin/sleep", "memory", "");
         fixture_stop(&f);
@@ -420,7 +427,7 @@ static void test_sticky(void) {
 
         fixture_start(&f);
         ns = unique_program(&f, "vrs");
-        rules = g_strdup_printf("*:%s\tmemory\t/anyname\n", g_path_get_basename(ns));
+        rules = g_strdup_printf("*:%s\tmemory\t/anyname\n", base_of(ns));
         write_config(&f, "cgrules.conf", rules);
         fixture_virtd(&f);
         create_group(&f, "memory:/anyname");
@@ -464,7 +471,7 @@ static void test_edit_and_errors(void) {
         create_group(&f, "memory:/b");
 
         /* Runtime only: in effect, not written. */
-        line = g_strdup_printf("*:%s memory /a", g_path_get_basename(ns));
+        line = g_strdup_printf("*:%s memory /a", base_of(ns));
         call_ok(&f, "AddRule", "ust", 0, line, (uint64_t) VIRTD_FLAG_RUNTIME);
         path = g_build_filename(f.e.config_dir, "cgrules.conf", NULL);
         g_assert_true(g_file_get_contents(path, &file, NULL, NULL));
@@ -475,7 +482,7 @@ static void test_edit_and_errors(void) {
 
         /* Persistent: a second rule in front of it, saved atomically with the old file kept as FILE~. */
         g_free(line);
-        line = g_strdup_printf("*:%s memory /b", g_path_get_basename(ns));
+        line = g_strdup_printf("*:%s memory /b", base_of(ns));
         call_ok(&f, "AddRule", "ust", 0, line, UINT64_C(0));
         g_assert_true(g_file_get_contents(path, &file, NULL, NULL));
         g_assert_nonnull(strstr(file, "/b"));
@@ -498,7 +505,7 @@ static void test_edit_and_errors(void) {
         /* Reorder (runtime): /a first again; the counters travel with their rules. */
         call_ok(&f, "MoveRule", "uut", 1, 0, (uint64_t) VIRTD_FLAG_RUNTIME);
         listed = list_rules(&f);
-        dest = g_strdup_printf("*|%s|memory|/a||1\n*|%s|memory|/b||1\n", g_path_get_basename(ns), g_path_get_basename(ns));
+        dest = g_strdup_printf("*|%s|memory|/a||1\n*|%s|memory|/b||1\n", base_of(ns), base_of(ns));
         g_assert_cmpstr(listed, ==, dest);
         p = spawn(ns, "600", NULL);
         assert_lands(&f, p, "memory", "/a");
@@ -556,7 +563,7 @@ static void test_edit_and_errors(void) {
         g_clear_pointer(&listed, g_free);
         listed = list_rules(&f);
         g_free(dest);
-        dest = g_strdup_printf("*|%s|memory|/b||", g_path_get_basename(ns));
+        dest = g_strdup_printf("*|%s|memory|/b||", base_of(ns));
         g_assert_true(g_str_has_prefix(listed, dest));
         fixture_stop(&f);
 }
@@ -568,25 +575,25 @@ static void test_virtctl_verbs(void) {
 
         fixture_start(&f);
         ns = unique_program(&f, "vrs");
-        rules = g_strdup_printf("*:%s\tmemory\t/a\n", g_path_get_basename(ns));
+        rules = g_strdup_printf("*:%s\tmemory\t/a\n", base_of(ns));
         write_config(&f, "cgrules.conf", rules);
         fixture_virtd(&f);
 
         g_assert_cmpint(test_virtctl(&f.e, &out, &err, "--json", "rules", "list", NULL), ==, 0);
         want = g_strdup_printf("[{\"index\":0,\"user\":\"*\",\"process\":\"%s\",\"controllers\":\"memory\","
                                "\"destination\":\"/a\",\"options\":\"\",\"matches\":0}]",
-                               g_path_get_basename(ns));
+                               base_of(ns));
         g_assert_cmpstr(g_strstrip(out), ==, want);
         g_clear_pointer(&out, g_free);
         g_clear_pointer(&err, g_free);
 
-        line = g_strdup_printf("*:%s memory,pids /b/%%p", g_path_get_basename(ns));
+        line = g_strdup_printf("*:%s memory,pids /b/%%p", base_of(ns));
         g_assert_cmpint(test_virtctl(&f.e, NULL, &err, "rules", "add", line, "0", "--runtime", NULL), ==, 0);
         g_clear_pointer(&err, g_free);
         g_assert_cmpint(test_virtctl(&f.e, &out, &err, "--json", "rules", "test", "root", ns, NULL), ==, 0);
         g_free(want);
         want = g_strdup_printf("{\"index\":0,\"destination\":\"/b/%s\",\"controllers\":[\"memory\",\"pids\"]}",
-                               g_path_get_basename(ns));
+                               base_of(ns));
         g_assert_cmpstr(g_strstrip(out), ==, want);
         g_clear_pointer(&out, g_free);
         g_clear_pointer(&err, g_free);
@@ -628,7 +635,7 @@ static void test_latency(void) {
 
         fixture_start(&f);
         ns = unique_program(&f, "vrs");
-        rules = g_strdup_printf("*:%s\tmemory\t/lat\n", g_path_get_basename(ns));
+        rules = g_strdup_printf("*:%s\tmemory\t/lat\n", base_of(ns));
         write_config(&f, "cgrules.conf", rules);
         fixture_virtd(&f);
         create_group(&f, "memory:/lat");
