@@ -79,8 +79,8 @@ static void remove_user(void *data) {
 }
 
 /* Starts the bus; virtd starts in fixture_virtd() once the test has written its files. */
-static void fixture_start(Fixture *f) {
-        TestEnvOptions o = { .no_virtd = true };
+static void fixture_start_with(Fixture *f, bool polkit) {
+        TestEnvOptions o = { .no_virtd = true, .polkit = polkit };
         g_autofree char *name = test_unique_name("vrtest");
 
         test_require_root();
@@ -90,6 +90,10 @@ static void fixture_start(Fixture *f) {
         test_defer(remove_base, f->base);
         f->bindir = g_build_filename(f->e.dir, "bin", NULL);
         g_assert_cmpint(g_mkdir_with_parents(f->bindir, 0755), ==, 0);
+}
+
+static void fixture_start(Fixture *f) {
+        fixture_start_with(f, false);
 }
 
 static void fixture_user(Fixture *f) {
@@ -621,6 +625,59 @@ static void test_virtctl_verbs(void) {
         fixture_stop(&f);
 }
 
+/* As uid 65534: reading and testing rules is open; changing them needs polkit's manage-groups. */
+static int as_nobody(sd_bus *bus, void *userdata) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        if (sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "ListRules", &error, &reply, "") < 0)
+                return 1;
+        reply = sd_bus_message_unref(reply);
+        if (sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "TestRule", &error, &reply, "ss",
+                               "root", "") < 0)
+                return 2;
+        reply = sd_bus_message_unref(reply);
+        r = sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "AddRule", &error, NULL, "ust", 0,
+                               "root memory /x", (uint64_t) VIRTD_FLAG_RUNTIME);
+        if (r >= 0)
+                return 3;
+        fprintf(stderr, "AddRule as nobody: %s: %s\n", error.name, error.message);
+        r = sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED) ? 0 : 4;
+        sd_bus_error_free(&error);
+        return r;
+}
+
+static int add_as_nobody(sd_bus *bus, void *userdata) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "AddRule", &error, NULL,
+                                   "ust", 0, (const char *) userdata, (uint64_t) VIRTD_FLAG_RUNTIME);
+
+        if (r < 0)
+                fprintf(stderr, "AddRule as nobody: %s: %s\n", error.name, error.message);
+        sd_bus_error_free(&error);
+        return r < 0 ? 1 : 0;
+}
+
+static void test_authorization(void) {
+        const char *manage[] = { VIRTD_ACTION_MANAGE_GROUPS, NULL };
+        g_autofree char *ns = NULL, *line = NULL, *listed = NULL;
+        Fixture f;
+
+        fixture_start_with(&f, true);
+        ns = unique_program(&f, "vrs");
+        fixture_virtd(&f);
+        g_assert_cmpint(test_fork_as(&f.e, 65534, 65534, as_nobody, NULL), ==, 0);
+        g_assert_cmpstr((listed = list_rules(&f)), ==, "");
+        test_env_polkit_allow(&f.e, manage);
+        line = g_strdup_printf("*:%s memory /x", base_of(ns));
+        g_assert_cmpint(test_fork_as(&f.e, 65534, 65534, add_as_nobody, line), ==, 0);
+        g_free(listed);
+        listed = list_rules(&f);
+        g_assert_nonnull(strstr(listed, "/x"));
+        fixture_stop(&f);
+}
+
 static int cmp_double(const void *a, const void *b) {
         double x = *(const double *) a, y = *(const double *) b;
         return x < y ? -1 : x > y;
@@ -671,6 +728,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/rules/sticky", test_sticky);
         g_test_add_func("/rules/edit-and-errors", test_edit_and_errors);
         g_test_add_func("/rules/virtctl", test_virtctl_verbs);
+        g_test_add_func("/rules/authorization", test_authorization);
         g_test_add_func("/rules/latency", test_latency);
         return g_test_run();
 }
