@@ -569,6 +569,21 @@ static void test_edit_and_errors(void) {
         g_free(dest);
         dest = g_strdup_printf("*|%s|memory|/b||", base_of(ns));
         g_assert_true(g_str_has_prefix(listed, dest));
+
+        /* A drop-in's rule belongs to its file: removing it persistently is refused, at runtime it works. */
+        g_free(line);
+        line = g_strdup_printf("*:%s\tmemory\t/c\n", base_of(ns));
+        write_config(&f, "cgrules.d/60-pkg.conf", line);
+        call_ok(&f, "ReloadRules", "t", UINT64_C(0));
+        err = call(&f, &msg, "RemoveRule", "ut", 1, UINT64_C(0));
+        g_assert_cmpstr(err, ==, VIRTD_ERROR_NOT_SUPPORTED);
+        g_assert_nonnull(strstr(msg, "60-pkg.conf"));
+        g_clear_pointer(&err, g_free);
+        g_clear_pointer(&msg, g_free);
+        call_ok(&f, "RemoveRule", "ut", 1, (uint64_t) VIRTD_FLAG_RUNTIME);
+        g_clear_pointer(&listed, g_free);
+        listed = list_rules(&f);
+        g_assert_null(strstr(listed, "/c"));
         fixture_stop(&f);
 }
 
