@@ -313,7 +313,7 @@ static char *list_rules(Fixture *f) {
  * would write it for cgrulesengd. */
 static void test_rule_forms(void) {
         Fixture f;
-        g_autofree char *np = NULL, *nf = NULL, *ns = NULL, *ni = NULL, *rules = NULL, *conf = NULL, *limit = NULL;
+        g_autofree char *np = NULL, *nf = NULL, *ns = NULL, *ni = NULL, *nstar = NULL, *stardir = NULL, *rules = NULL, *conf = NULL, *limit = NULL;
         g_autofree char *listed = NULL, *want = NULL, *lfile = NULL, *userdir = NULL, *mount = NULL;
         GPid p;
 
@@ -323,15 +323,17 @@ static void test_rule_forms(void) {
         nf = unique_program(&f, "vrf");
         ns = unique_program(&f, "vrs");
         ni = unique_program(&f, "vri");
+        nstar = unique_program(&f, "vra");
         rules = g_strdup_printf("# as cgrulesengd reads it\n"
                                 "%s:%s\tmemory\t/byname\n"
                                 "%%\tpids\t/byname-pids\n"
                                 "*:%s\tmemory\t/bypath\n"
                                 "*:%s\tmemory\t/anyname\n"
                                 "*:%s\tmemory\t/never\tignore\n"
+                                "*:%s\t*\t/star/%%p\n"
                                 "%s\tmemory,pids\tusers/%%u\n"
                                 "@%s\tmemory\t/bygroup\n",
-                                f.user, base_of(np), nf, base_of(ns), base_of(ni),
+                                f.user, base_of(np), nf, base_of(ns), base_of(ni), base_of(nstar),
                                 f.user, f.user);
         write_config(&f, "cgrules.conf", rules);
         conf = g_strdup_printf("template users/%%u {\n\tmemory {\n\t\t%s = \"%s\";\n\t}\n\tpids {\n\t}\n}\n", layout.limit,
@@ -362,6 +364,12 @@ static void test_rule_forms(void) {
         /* "ignore": the rule matches and the process stays where it is. */
         p = spawn(ni, "600", NULL);
         assert_stays(&f, p, ni, "memory", "");
+        /* Controllers "*": every controller of this host's layout; the %p group is made in each. */
+        p = spawn(nstar, "600", NULL);
+        stardir = g_strdup_printf("/star/%s", base_of(nstar));
+        assert_lands(&f, p, "memory", stardir);
+        assert_lands(&f, p, "pids", stardir);
+        assert_lands(&f, p, "cpu", stardir);
         /* @group: uid 65534 (not the run's user, whose rule comes first) with the run's group as its group. */
         p = spawn_as(65534, f.gid, "/bin/sleep");
         assert_lands(&f, p, "memory", "/bygroup");
@@ -383,9 +391,10 @@ static void test_rule_forms(void) {
                                "*|%s|memory|/bypath||1\n"
                                "*|%s|memory|/anyname||1\n"
                                "*|%s|memory|/never|ignore|1\n"
+                               "*|%s|*|/star/%%p||1\n"
                                "%s||memory,pids|users/%%u||N\n"
                                "@%s||memory|/bygroup||N\n",
-                               f.user, base_of(np), nf, base_of(ns), base_of(ni), f.user,
+                               f.user, base_of(np), nf, base_of(ns), base_of(ni), base_of(nstar), f.user,
                                f.user);
         {
                 g_auto(GStrv) got = g_strsplit(listed, "\n", -1), exp = g_strsplit(want, "\n", -1);
