@@ -8,6 +8,7 @@
 #include "group-verbs.h"
 #include "i18n.h"
 #include "macro.h"
+#include "rules-verbs.h"
 #include "verbs.h"
 #include "virtd-bus.h"
 
@@ -123,6 +124,17 @@ static const Verb port_verbs[] = {
         {}
 };
 
+static const Verb rules_verbs[] = {
+        { "list", 0, 0, verb_rules_list, "", N_("List the cgrules with their match counters") },
+        { "add", 1, 2, verb_rules_add, N_("'LINE' [POSITION] [--runtime]"),
+          N_("Add a cgrules.conf line (USER[:PROCESS] CONTROLLERS DESTINATION [OPTIONS]) at the end or before rule POSITION") },
+        { "remove", 1, 1, verb_rules_remove, N_("INDEX [--runtime]"), N_("Remove a rule with its continuation lines") },
+        { "move", 2, 2, verb_rules_move, N_("FROM TO [--runtime]"), N_("Move a rule so that it becomes rule TO") },
+        { "reload", 0, 0, verb_rules_reload, "", N_("Re-read cgrules.conf and classify all processes again") },
+        { "test", 1, 2, verb_rules_test, N_("USER [PROCESS]"), N_("Show where a process would go, without moving anything") },
+        {}
+};
+
 const Noun virtctl_nouns[] = {
         { "host", NULL, top_verbs_host },
         { "status", NULL, top_verbs_status },
@@ -138,6 +150,7 @@ const Noun virtctl_nouns[] = {
         { "vlan", NULL, vlan_verbs },
         { "bridge", NULL, bridge_verbs },
         { "port", NULL, port_verbs },
+        { "rules", NULL, rules_verbs },
         {}
 };
 
@@ -215,6 +228,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 GROUP_LONG_OPTIONS,
                 CONFIG_LONG_OPTIONS,
+                RULES_LONG_OPTIONS,
                 {}
         };
         int c, r;
@@ -240,6 +254,8 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         r = group_parse_option(c, optarg);
                         if (r == 0)
                                 r = config_parse_option(c, optarg);
+                        if (r == 0)
+                                r = rules_parse_option(c);
                         if (r <= 0)
                                 return -EINVAL;
                 }

@@ -16,6 +16,8 @@
 #include "namespace-dbus.h"
 #include "link-dbus.h"
 #include "netlink.h"
+#include "rules-dbus.h"
+#include "rules-engine.h"
 #include "strv.h"
 #include "virtd-bus.h"
 
@@ -70,6 +72,7 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        rules_engine_free(m->rules);
         namespaces_free(m->namespaces);
         group_registry_free(m->groups);
         sd_bus_flush_close_unref(m->bus);
@@ -121,6 +124,15 @@ int manager_reload(Manager *m) {
                 int k = apply_boot(m);
                 if (k < 0)
                         log_warning_errno(k, "Cannot apply the configuration: %m");
+        }
+        /* After the apply, so that the rules find the groups the configuration makes. */
+        if (m->rules) {
+                _cleanup_free_ char *message = NULL;
+                int k = rules_engine_reload(m->rules, &message);
+                if (k == -EBADMSG)
+                        log_warning("Keeping the cgrules in use: %s", strempty(message));
+                else if (k < 0)
+                        log_warning_errno(k, "Cannot reload the cgrules: %m");
         }
         m->reload_count++;
         if (r >= 0 && m->bus)
@@ -220,6 +232,12 @@ int manager_start(Manager *m) {
         r = apply_boot(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to apply the configuration: %m");
+        r = rules_dbus_register(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the rule methods: %m");
+        r = rules_engine_new(m, &m->rules);
+        if (r < 0)
+                log_warning_errno(r, "Not classifying processes by cgrules: %m");
         r = sd_bus_request_name_async(m->bus, NULL, VIRTD_BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to request bus name %s: %m", VIRTD_BUS_NAME);

@@ -27,6 +27,7 @@ typedef struct Manager {
         NamespaceTable *namespaces;
         char *cgroup_base;
         struct GroupRegistry *groups;
+        struct RulesEngine *rules; /* NULL when the kernel's process events are not available */
         unsigned reload_count;
         struct ConfigFailure *config_failures; /* the last boot-time or Reload apply */
         size_t n_config_failures;

@@ -1,0 +1,818 @@
+/* rules-engine.c: cgrulesengd inside virtd: the kernel's process events classified by cgrules.conf.
+ *
+ * libcgroup's own rule functions (cgroup_init_rules_cache(), cgroup_change_cgroup_flags()) are not used:
+ * they read the fixed path /etc/cgrules.conf into a global cache (virtd's rules live in its config
+ * directory, with runtime-only rules on top), they re-read and re-parse the file on each call when the
+ * cache is stale, resolve names and read /proc themselves, and cgroup_change_cgroup_flags() creates
+ * template groups with libcgroup's global template table taken from /etc/cgconfig.conf. None of that
+ * can serve a daemon that must answer the bus while it classifies, keep counters per rule and honour
+ * virtd's managed base, so the matching is done by cgrules.c and the moving by the group code. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <grp.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "atomic-file.h"
+#include "cgconfig.h"
+#include "fileio.h"
+#include "group-watch.h"
+#include "group.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "rules-engine.h"
+#include "strv.h"
+#include "virtd-bus.h"
+
+struct RulesEngine {
+        Manager *manager;
+        CgRules *rules;
+        uint64_t *matches; /* one counter per rule */
+        CgConfig *templates; /* cgconfig.conf, for its template{} sections */
+        char *main_path;    /* <config-dir>/cgrules.conf: where persistent changes go */
+        int fd;             /* the proc connector socket */
+        sd_event_source *source;
+        pid_t *inherited; /* children of sticky processes: sticky as well, as cgrulesengd treats them */
+        size_t n_inherited;
+};
+
+static const char runtime_origin[] = "<runtime>";
+
+static int load_files(Manager *m, CgRules **ret_rules, CgConfig **ret_config, char **ret_message) {
+        _cleanup_free_ char *rules = NULL, *rules_d = NULL, *conf = NULL, *conf_d = NULL;
+        _cleanup_(cgrules_freep) CgRules *r = NULL;
+        _cleanup_(cgconfig_freep) CgConfig *c = NULL;
+        ConfError err = {};
+        int k;
+
+        if (asprintf(&rules, "%s/cgrules.conf", m->config_dir) < 0 || asprintf(&rules_d, "%s/cgrules.d", m->config_dir) < 0 ||
+            asprintf(&conf, "%s/cgconfig.conf", m->config_dir) < 0 || asprintf(&conf_d, "%s/cgconfig.d", m->config_dir) < 0)
+                return -ENOMEM;
+        k = cgconfig_load(conf, conf_d, &c, &err);
+        if (k >= 0)
+                k = cgrules_load(rules, rules_d, &r, &err);
+        if (k == -EBADMSG && ret_message)
+                *ret_message = conf_error_format(&err);
+        conf_error_done(&err);
+        if (k < 0)
+                return k;
+        *ret_rules = TAKE_PTR(r);
+        *ret_config = TAKE_PTR(c);
+        return 0;
+}
+
+/* What cgrules_match() needs, read from /proc/PID. */
+typedef struct ProcInfo {
+        CgRuleProcess p;
+        char name[64];
+        char *path;
+        char *user;
+        char *group;
+        gid_t *groups;
+        bool names_resolved;
+} ProcInfo;
+
+static void proc_info_done(ProcInfo *i) {
+        free(i->path);
+        free(i->user);
+        free(i->group);
+        free(i->groups);
+}
+
+static int parse_groups(const char *s, gid_t **ret, size_t *ret_n) {
+        gid_t *l = NULL;
+        size_t n = 0;
+        char *end;
+
+        for (;;) {
+                while (isspace((unsigned char) *s))
+                        s++;
+                if (!*s)
+                        break;
+                unsigned long v = strtoul(s, &end, 10);
+                if (end == s)
+                        break;
+                gid_t *t = realloc(l, (n + 1) * sizeof(gid_t));
+                if (!t) {
+                        free(l);
+                        return -ENOMEM;
+                }
+                l = t;
+                l[n++] = (gid_t) v;
+                s = end;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+/* The user and group names for %u/%g. getpwuid_r() may ask NSS; on a host with remote users that is the
+ * one blocking call left here, as in cgrulesengd. */
+static int resolve_names(ProcInfo *i) {
+        char buf[16384];
+        struct passwd pw, *pwr = NULL;
+        struct group gr, *grr = NULL;
+
+        if (i->names_resolved)
+                return 0;
+        i->names_resolved = true;
+        if (getpwuid_r(i->p.uid, &pw, buf, sizeof(buf), &pwr) == 0 && pwr && !(i->user = strdup(pwr->pw_name)))
+                return -ENOMEM;
+        if (getgrgid_r(i->p.gid, &gr, buf, sizeof(buf), &grr) == 0 && grr && !(i->group = strdup(grr->gr_name)))
+                return -ENOMEM;
+        i->p.user = i->user;
+        i->p.group = i->group;
+        return 0;
+}
+
+/* Effective ids, as cgrulesengd matches them. -ESRCH when the process is gone or is a kernel thread. */
+static int proc_info_read(pid_t pid, ProcInfo *i) {
+        _cleanup_free_ char *status = NULL;
+        char path[64], exe[4096];
+        unsigned long ids[2];
+        bool have_uid = false, have_gid = false;
+        ssize_t l;
+        int k;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        k = read_full_file(path, &status, NULL);
+        if (k < 0)
+                return k == -ENOENT ? -ESRCH : k;
+        snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+        l = readlink(path, exe, sizeof(exe) - 1);
+        if (l < 0)
+                return -ESRCH; /* gone, or a kernel thread, which no rule may move */
+        exe[l] = 0;
+        if (!(i->path = strdup(exe)))
+                return -ENOMEM;
+        i->p.pid = pid;
+        for (char *line = status, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strncmp(line, "Name:\t", 6) == 0)
+                        snprintf(i->name, sizeof(i->name), "%s", line + 6);
+                else if (sscanf(line, "Uid: %lu %lu", &ids[0], &ids[1]) == 2)
+                        i->p.uid = (uid_t) ids[1], have_uid = true;
+                else if (sscanf(line, "Gid: %lu %lu", &ids[0], &ids[1]) == 2)
+                        i->p.gid = (gid_t) ids[1], have_gid = true;
+                else if (strncmp(line, "Groups:", 7) == 0 && (k = parse_groups(line + 7, &i->groups, &i->p.n_groups)) < 0)
+                        return k;
+        }
+        if (!have_uid || !have_gid)
+                return -ESRCH;
+        i->p.name = i->name;
+        i->p.path = i->path;
+        i->p.groups = i->groups;
+        return 0;
+}
+
+static bool pid_in(const pid_t *l, size_t n, pid_t pid) {
+        for (size_t i = 0; i < n; i++)
+                if (l[i] == pid)
+                        return true;
+        return false;
+}
+
+static bool is_sticky(RulesEngine *e, pid_t pid) {
+        for (PidWatch *w = e->manager->groups->sticky; w; w = w->next)
+                if (w->pid == pid)
+                        return true;
+        return pid_in(e->inherited, e->n_inherited, pid);
+}
+
+/* The controllers of a rule: as written, or for "*" every mounted controller of this host's layout. */
+static int rule_controllers(const CgRule *rule, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        CgroupController *c = NULL;
+        bool unified = cgroup_backend_unified();
+        size_t n = 0;
+        int k;
+
+        if (!l)
+                return -ENOMEM;
+        if (rule->controllers) {
+                for (char **s = rule->controllers; *s; s++)
+                        if ((k = strv_extend(&l, *s)) < 0)
+                                return k;
+                *ret = TAKE_PTR(l);
+                return 0;
+        }
+        k = cgroup_backend_list_controllers(&c, &n);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < n && k >= 0; i++)
+                if (c[i].version == (unified ? 2u : 1u))
+                        k = strv_extend(&l, c[i].name);
+        cgroup_controllers_free(c, n);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static const char *skip_slash(const char *s) {
+        while (*s == '/')
+                s++;
+        return s;
+}
+
+/* The template{} whose name is the rule's destination, as libcgroup pairs them. */
+static const CgGroup *find_template(RulesEngine *e, const char *destination) {
+        for (size_t i = 0; e->templates && i < e->templates->n_templates; i++)
+                if (streq(skip_slash(e->templates->templates[i].name), skip_slash(destination)))
+                        return &e->templates->templates[i];
+        return NULL;
+}
+
+/* The template's parameters for the controllers the group is made in, as name/value pairs. */
+static int template_params(const CgGroup *t, char **controllers, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        int k;
+
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; t && i < t->n_controllers; i++) {
+                if (!strv_contains(controllers, t->controllers[i].name))
+                        continue;
+                for (size_t j = 0; j < t->controllers[i].n_params; j++)
+                        if ((k = strv_extend(&l, t->controllers[i].params[j].name)) < 0 ||
+                            (k = strv_extend(&l, t->controllers[i].params[j].value)) < 0)
+                                return k;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Moves pid as one rule line says. Destinations are relative to the managed base, so a rule can never
+ * move a process out of virtd's subtree; destinations with specifiers are created on demand, from the
+ * template{} of the same name when there is one (libcgroup creates them empty otherwise). */
+static int apply_rule(RulesEngine *e, const CgRule *rule, const ProcInfo *info, sd_bus_error *error) {
+        _cleanup_strv_free_ char **controllers = NULL, **params = NULL;
+        _cleanup_free_ char *dest = NULL, *why = NULL, *joined = NULL, *spec_text = NULL;
+        GroupSpec spec = {};
+        GroupRegistry *reg = e->manager->groups;
+        int k;
+
+        k = cgrules_expand_destination(rule->destination, &info->p, &dest, &why);
+        if (k < 0)
+                return k == -EINVAL ? virtd_bus_error_setf(error, EINVAL, "%s:%u: %s.", rule->file, rule->line, strempty(why))
+                                    : k;
+        if ((k = rule_controllers(rule, &controllers)) < 0)
+                return k;
+        if (!(joined = strv_join(controllers, ",")) || asprintf(&spec_text, "%s:/%s", joined, skip_slash(dest)) < 0)
+                return -ENOMEM;
+        k = group_parse_spec(spec_text, &spec, error);
+        if (k < 0)
+                return k;
+        if (streq(spec.path, "/")) {
+                k = virtd_bus_error_setf(error, EINVAL, "%s:%u: destination '%s' is the managed base itself.", rule->file,
+                                         rule->line, rule->destination);
+                goto done;
+        }
+        k = group_move(reg, &spec, &info->p.pid, 1, /* sticky= */ false, error);
+        if (k != -ENOENT || !strchr(rule->destination, '%'))
+                goto done;
+        sd_bus_error_free(error);
+        k = template_params(find_template(e, rule->destination), controllers, &params);
+        if (k >= 0)
+                k = group_create(reg, &spec, params, &CGROUP_PERM_NULL, NULL, error);
+        if (k >= 0)
+                k = group_move(reg, &spec, &info->p.pid, 1, /* sticky= */ false, error);
+done:
+        group_spec_done(&spec);
+        return k;
+}
+
+/* Classifies one process. Returns 1 when a rule matched, 0 when none did (the process stays where it is:
+ * virtd never moves a process that no rule matches), -ESRCH when it is gone. */
+static int classify(RulesEngine *e, pid_t pid) {
+        _cleanup_(proc_info_done) ProcInfo info = {};
+        size_t index;
+        int k;
+
+        if (!e->rules || e->rules->n_rules == 0 || is_sticky(e, pid))
+                return 0;
+        k = proc_info_read(pid, &info);
+        if (k < 0)
+                return k;
+        if (cgrules_match(e->rules, &info.p, &index) < 0)
+                return 0;
+        /* Names only matter for %u and %g; NSS is not asked for every exec on the host. */
+        for (size_t i = index; i < e->rules->n_rules && (i == index || e->rules->rules[i].continuation); i++)
+                if (strchr(e->rules->rules[i].destination, '%') && (k = resolve_names(&info)) < 0)
+                        return k;
+        for (size_t i = index; i < e->rules->n_rules && (i == index || e->rules->rules[i].continuation); i++) {
+                const CgRule *rule = &e->rules->rules[i];
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                e->matches[i]++;
+                if (rule->ignore)
+                        continue;
+                k = apply_rule(e, rule, &info, &error);
+                /* A process may exit while it is moved; libcgroup then reports ENOENT. Not worth a warning. */
+                if (k < 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                        k = -ESRCH;
+                if (k < 0 && k != -ESRCH)
+                        log_warning("Cannot classify process %d (%s) by %s:%u: %s", (int) pid, info.name, rule->file,
+                                    rule->line, error.message ?: strerror(-k));
+                sd_bus_error_free(&error);
+        }
+        return 1;
+}
+
+static int classify_all(RulesEngine *e) {
+        unsigned n = 0;
+        DIR *d;
+
+        if (!e->rules || e->rules->n_rules == 0)
+                return 0;
+        d = opendir("/proc");
+        if (!d)
+                return -errno;
+        for (struct dirent *de; (de = readdir(d));) {
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+                if (*end || pid <= 0)
+                        continue;
+                if (classify(e, (pid_t) pid) > 0)
+                        n++;
+        }
+        closedir(d);
+        log_info("Classified %u running process%s by the cgrules.", n, n == 1 ? "" : "es");
+        return 0;
+}
+
+static void inherited_remove(RulesEngine *e, pid_t pid) {
+        for (size_t i = 0; i < e->n_inherited; i++)
+                if (e->inherited[i] == pid) {
+                        e->inherited[i] = e->inherited[--e->n_inherited];
+                        return;
+                }
+}
+
+static void on_fork(RulesEngine *e, pid_t parent, pid_t child) {
+        pid_t *l;
+
+        if (!is_sticky(e, parent) || pid_in(e->inherited, e->n_inherited, child))
+                return;
+        l = realloc(e->inherited, (e->n_inherited + 1) * sizeof(pid_t));
+        if (!l)
+                return (void) log_oom();
+        e->inherited = l;
+        e->inherited[e->n_inherited++] = child;
+}
+
+static void handle_event(RulesEngine *e, const struct proc_event *ev) {
+        switch (ev->what) {
+        case PROC_EVENT_FORK:
+                if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid)
+                        on_fork(e, ev->event_data.fork.parent_tgid, ev->event_data.fork.child_tgid);
+                break;
+        case PROC_EVENT_EXEC:
+                (void) classify(e, ev->event_data.exec.process_tgid);
+                break;
+        case PROC_EVENT_UID:
+                (void) classify(e, ev->event_data.id.process_tgid);
+                break;
+        case PROC_EVENT_GID:
+                (void) classify(e, ev->event_data.id.process_tgid);
+                break;
+        case PROC_EVENT_EXIT:
+                if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid)
+                        inherited_remove(e, ev->event_data.exit.process_tgid);
+                break;
+        default:
+                break;
+        }
+}
+
+static int on_connector(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        RulesEngine *e = userdata;
+        union {
+                struct nlmsghdr h;
+                char buf[8192];
+        } u;
+
+        for (;;) {
+                struct sockaddr_nl sa = {};
+                socklen_t sl = sizeof(sa);
+                ssize_t n = recvfrom(fd, &u, sizeof(u), MSG_DONTWAIT, (struct sockaddr *) &sa, &sl);
+
+                if (n < 0 && errno == ENOBUFS) {
+                        /* Events were dropped: look at every process again rather than miss one. */
+                        log_warning("Process events overflowed the socket buffer; classifying all processes again.");
+                        (void) classify_all(e);
+                        continue;
+                }
+                if (n < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(-errno, "Proc connector: %m");
+                if (sa.nl_pid != 0)
+                        continue; /* only the kernel speaks here */
+                for (struct nlmsghdr *h = &u.h; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
+                        const struct cn_msg *cn = NLMSG_DATA(h);
+                        if (h->nlmsg_type != NLMSG_DONE || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
+                                continue;
+                        handle_event(e, (const struct proc_event *) cn->data);
+                }
+        }
+}
+
+static int connector_open(int *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+        enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
+        union {
+                struct nlmsghdr h;
+                char buf[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(op))];
+        } u = {};
+        struct cn_msg *cn = NLMSG_DATA(&u.h);
+        int size = 4 * 1024 * 1024;
+
+        fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+        if (fd < 0)
+                return -errno;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -errno;
+        u.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(op));
+        u.h.nlmsg_type = NLMSG_DONE;
+        u.h.nlmsg_pid = (uint32_t) getpid();
+        cn->id.idx = CN_IDX_PROC;
+        cn->id.val = CN_VAL_PROC;
+        cn->len = sizeof(op);
+        memcpy(cn->data, &op, sizeof(op));
+        if (send(fd, &u, u.h.nlmsg_len, 0) < 0)
+                return -errno;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static void set_rules(RulesEngine *e, CgRules *rules, uint64_t *matches) {
+        cgrules_free(e->rules);
+        free(e->matches);
+        e->rules = rules;
+        e->matches = matches;
+}
+
+int rules_engine_new(Manager *m, RulesEngine **ret) {
+        _cleanup_free_ char *message = NULL;
+        RulesEngine *e;
+        int k;
+
+        assert(m);
+        assert(m->groups);
+        assert(ret);
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->manager = m;
+        e->fd = -EBADF;
+        if (asprintf(&e->main_path, "%s/cgrules.conf", m->config_dir) < 0) {
+                free(e);
+                return -ENOMEM;
+        }
+        k = connector_open(&e->fd);
+        if (k >= 0)
+                k = sd_event_add_io(m->event, &e->source, e->fd, EPOLLIN, on_connector, e);
+        if (k < 0) {
+                log_error_errno(k, "Cannot listen to the kernel's process events: %m");
+                rules_engine_free(e);
+                return k;
+        }
+        k = rules_engine_reload(e, &message);
+        if (k == -EBADMSG)
+                log_error("Not classifying processes: %s", strempty(message));
+        else if (k < 0) {
+                rules_engine_free(e);
+                return k;
+        }
+        *ret = e;
+        return 0;
+}
+
+RulesEngine *rules_engine_free(RulesEngine *e) {
+        if (!e)
+                return NULL;
+        sd_event_source_disable_unref(e->source);
+        if (e->fd >= 0)
+                close(e->fd);
+        set_rules(e, NULL, NULL);
+        cgconfig_free(e->templates);
+        free(e->main_path);
+        free(e->inherited);
+        free(e);
+        return NULL;
+}
+
+int rules_engine_reload(RulesEngine *e, char **ret_message) {
+        CgRules *rules = NULL;
+        CgConfig *config = NULL;
+        uint64_t *matches;
+        int k;
+
+        assert(e);
+        k = load_files(e->manager, &rules, &config, ret_message);
+        if (k < 0)
+                return k;
+        matches = calloc(rules->n_rules + 1, sizeof(uint64_t));
+        if (!matches) {
+                cgrules_free(rules);
+                cgconfig_free(config);
+                return -ENOMEM;
+        }
+        set_rules(e, rules, matches);
+        cgconfig_free(e->templates);
+        e->templates = config;
+        log_info("Loaded %zu cgrules line%s.", rules->n_rules, rules->n_rules == 1 ? "" : "s");
+        return classify_all(e);
+}
+
+const CgRules *rules_engine_rules(RulesEngine *e) {
+        return e->rules;
+}
+
+uint64_t rules_engine_matches(RulesEngine *e, size_t index) {
+        return e->rules && index < e->rules->n_rules ? e->matches[index] : 0;
+}
+
+/* Editing: every change builds a complete new rule list, saves it when asked, and only then replaces the
+ * list in use, so that a refused or failed change leaves nothing half-applied. */
+
+static int rule_copy(const CgRule *from, CgRule *to) {
+        int k;
+
+        *to = *from;
+        to->file = to->name = to->process = to->destination = NULL;
+        to->controllers = NULL;
+        if (!(to->file = strdup(from->file)) || (from->name && !(to->name = strdup(from->name))) ||
+            (from->process && !(to->process = strdup(from->process))) || !(to->destination = strdup(from->destination)))
+                return -ENOMEM;
+        if (!from->controllers)
+                return 0;
+        if (!(to->controllers = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        for (char **c = from->controllers; *c; c++)
+                if ((k = strv_extend(&to->controllers, *c)) < 0)
+                        return k;
+        return 0;
+}
+
+typedef struct Draft {
+        CgRules *rules;
+        uint64_t *matches;
+} Draft;
+
+static void draft_done(Draft *d) {
+        cgrules_free(d->rules);
+        free(d->matches);
+}
+
+static int draft_new(size_t n, Draft *ret) {
+        ret->rules = calloc(1, sizeof(CgRules));
+        ret->matches = calloc(n + 1, sizeof(uint64_t));
+        if (ret->rules)
+                ret->rules->rules = calloc(n + 1, sizeof(CgRule));
+        if (!ret->rules || !ret->matches || !ret->rules->rules)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Appends a copy of rule @i of @from (with its counter) to the draft. */
+static int draft_take(Draft *d, const CgRule *rule, uint64_t matches) {
+        CgRule *slot = &d->rules->rules[d->rules->n_rules];
+        int k = rule_copy(rule, slot);
+
+        d->matches[d->rules->n_rules++] = matches;
+        return k;
+}
+
+/* The end (exclusive) of the block that starts at rule @i: the rule and its "%" lines. */
+static size_t block_end(const CgRules *r, size_t i) {
+        for (i++; i < r->n_rules && r->rules[i].continuation; i++)
+                ;
+        return i;
+}
+
+static int validate_cgrules(const char *text, size_t size, const char *filename, char **ret_error) {
+        _cleanup_(cgrules_freep) CgRules *r = NULL;
+        ConfError err = {};
+        int k = cgrules_parse(text, size, filename, &r, &err);
+
+        if (k == -EBADMSG && ret_error)
+                *ret_error = conf_error_format(&err);
+        conf_error_done(&err);
+        return k;
+}
+
+/* Writes the rules that belong to the main file (drop-ins and runtime rules stay where they are). */
+static int save(RulesEngine *e, const CgRules *rules, sd_bus_error *error) {
+        _cleanup_free_ CgRule *view = calloc(rules->n_rules + 1, sizeof(CgRule));
+        _cleanup_free_ char *text = NULL, *message = NULL;
+        CgRules mine = { .rules = view };
+        int k;
+
+        if (!view)
+                return -ENOMEM;
+        for (size_t i = 0; i < rules->n_rules; i++)
+                if (streq(rules->rules[i].file, e->main_path))
+                        view[mine.n_rules++] = rules->rules[i];
+        k = cgrules_serialize(&mine, &text);
+        if (k < 0)
+                return k;
+        k = config_file_replace(e->main_path, text, strlen(text), 0644, validate_cgrules, /* force= */ false, &message);
+        if (k == -EBADMSG)
+                return virtd_bus_error_setf(error, EBADMSG, "Not saving the rules: %s is not valid: %s", e->main_path,
+                                            strempty(message));
+        if (k < 0)
+                return virtd_bus_error_setf(error, -k, "Cannot write %s: %s.", e->main_path, strerror(-k));
+        return 0;
+}
+
+static int commit(RulesEngine *e, Draft *d, bool persistent, sd_bus_error *error) {
+        int k;
+
+        if (persistent && (k = save(e, d->rules, error)) < 0)
+                return k;
+        set_rules(e, TAKE_PTR(d->rules), TAKE_PTR(d->matches));
+        return 0;
+}
+
+static size_t n_rules(RulesEngine *e) {
+        return e->rules ? e->rules->n_rules : 0;
+}
+
+/* A persistent change may only touch rules of the main file: drop-ins belong to whoever installed them. */
+static int check_editable(RulesEngine *e, size_t from, size_t to, bool persistent, sd_bus_error *error) {
+        for (size_t i = from; persistent && i < to; i++)
+                if (!streq(e->rules->rules[i].file, e->main_path) && !streq(e->rules->rules[i].file, runtime_origin))
+                        return virtd_bus_error_setf(error, EOPNOTSUPP,
+                                                    "Rule %zu comes from %s; edit that file, or change the rule at runtime only.",
+                                                    i, e->rules->rules[i].file);
+        return 0;
+}
+
+int rules_engine_add(RulesEngine *e, uint32_t position, const char *text, bool persistent, sd_bus_error *error) {
+        _cleanup_(cgrules_freep) CgRules *added = NULL;
+        _cleanup_(draft_done) Draft d = {};
+        ConfError err = {};
+        size_t n = n_rules(e);
+        int k;
+
+        assert(e);
+        if (position > n)
+                return virtd_bus_error_setf(error, EINVAL, "Rule position %" PRIu32 " is past the end (there are %zu rules).",
+                                            position, n);
+        if (position < n && e->rules->rules[position].continuation)
+                return virtd_bus_error_setf(error, EINVAL,
+                                            "Rule position %" PRIu32 " would split rule %" PRIu32 " from its '%%' line.",
+                                            position, position - 1);
+        k = cgrules_parse(text, strlen(text), persistent ? e->main_path : runtime_origin, &added, &err);
+        if (k == -EBADMSG) {
+                _cleanup_free_ char *m = conf_error_format(&err);
+                k = virtd_bus_error_setf(error, EBADMSG, "Rule refused: %s", strempty(m));
+        }
+        conf_error_done(&err);
+        if (k < 0)
+                return k;
+        if (added->n_rules == 0)
+                return virtd_bus_error_setf(error, EINVAL, "Rule text '%s' holds no rule.", text);
+        if ((k = draft_new(n + added->n_rules, &d)) < 0)
+                return k;
+        for (size_t i = 0; i <= n && k >= 0; i++) {
+                for (size_t j = 0; i == position && j < added->n_rules && k >= 0; j++)
+                        k = draft_take(&d, &added->rules[j], 0);
+                if (i < n && k >= 0)
+                        k = draft_take(&d, &e->rules->rules[i], e->matches[i]);
+        }
+        if (k < 0)
+                return k;
+        return commit(e, &d, persistent, error);
+}
+
+int rules_engine_remove(RulesEngine *e, uint32_t index, bool persistent, sd_bus_error *error) {
+        _cleanup_(draft_done) Draft d = {};
+        size_t n = n_rules(e), end;
+        int k;
+
+        assert(e);
+        if (index >= n)
+                return virtd_bus_error_setf(error, ENOENT, "There is no rule %" PRIu32 " (there are %zu rules).", index, n);
+        end = block_end(e->rules, index);
+        if ((k = check_editable(e, index, end, persistent, error)) < 0 || (k = draft_new(n, &d)) < 0)
+                return k;
+        for (size_t i = 0; i < n && k >= 0; i++)
+                if (i < index || i >= end)
+                        k = draft_take(&d, &e->rules->rules[i], e->matches[i]);
+        if (k < 0)
+                return k;
+        return commit(e, &d, persistent, error);
+}
+
+int rules_engine_move(RulesEngine *e, uint32_t from, uint32_t to, bool persistent, sd_bus_error *error) {
+        _cleanup_(draft_done) Draft d = {};
+        size_t n = n_rules(e), end, len;
+        int k;
+
+        assert(e);
+        if (from >= n || to >= n)
+                return virtd_bus_error_setf(error, ENOENT, "There is no rule %" PRIu32 " (there are %zu rules).",
+                                            from >= n ? from : to, n);
+        if (e->rules->rules[from].continuation)
+                return virtd_bus_error_setf(error, EINVAL, "Rule %" PRIu32 " is a '%%' line; move the rule it continues.", from);
+        end = block_end(e->rules, from);
+        len = end - from;
+        if (to + len > n)
+                return virtd_bus_error_setf(error, EINVAL, "Rule %" PRIu32 " and its %zu '%%' line%s do not fit at position %" PRIu32 ".",
+                                            from, len - 1, len == 2 ? "" : "s", to);
+        if ((k = check_editable(e, 0, n, persistent, error)) < 0 || (k = draft_new(n, &d)) < 0)
+                return k;
+        /* The rules without the moved block, with the block inserted so that it starts at @to. */
+        for (size_t i = 0, out = 0; out < n && k >= 0; out++) {
+                if (out >= to && out < to + len) {
+                        k = draft_take(&d, &e->rules->rules[from + out - to], e->matches[from + out - to]);
+                        continue;
+                }
+                if (i == from)
+                        i = end;
+                k = draft_take(&d, &e->rules->rules[i], e->matches[i]);
+                i++;
+        }
+        if (k < 0)
+                return k;
+        if (to + len < n && d.rules->rules[to + len].continuation)
+                return virtd_bus_error_setf(error, EINVAL, "Position %" PRIu32 " would split a rule from its '%%' line.", to);
+        return commit(e, &d, persistent, error);
+}
+
+int rules_engine_test(RulesEngine *e, const char *user, const char *process, int32_t *ret_index, char **ret_destination,
+                      char ***ret_controllers, sd_bus_error *error) {
+        _cleanup_(proc_info_done) ProcInfo info = {};
+        _cleanup_strv_free_ char **controllers = calloc(1, sizeof(char *));
+        _cleanup_free_ char *dest = NULL, *why = NULL;
+        struct passwd pw, *res = NULL;
+        char buf[16384];
+        int groups_n = 64;
+        size_t index;
+        int k;
+
+        assert(e);
+        if (!controllers)
+                return -ENOMEM;
+        if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+                return virtd_bus_error_setf(error, ENOENT, "User '%s' does not exist.", user);
+        info.p.uid = res->pw_uid;
+        info.p.gid = res->pw_gid;
+        info.groups = calloc(groups_n, sizeof(gid_t));
+        if (!info.groups)
+                return -ENOMEM;
+        if (getgrouplist(res->pw_name, res->pw_gid, info.groups, &groups_n) < 0)
+                groups_n = 0;
+        info.p.groups = info.groups;
+        info.p.n_groups = (size_t) groups_n;
+        if (*process) {
+                const char *base = strrchr(process, '/');
+                snprintf(info.name, sizeof(info.name), "%.15s", base ? base + 1 : process);
+                info.p.name = info.name;
+                if (base && !(info.path = strdup(process)))
+                        return -ENOMEM;
+                info.p.path = info.path;
+        }
+        if ((k = resolve_names(&info)) < 0)
+                return k;
+        if (!e->rules || cgrules_match(e->rules, &info.p, &index) < 0) {
+                *ret_index = -1;
+                *ret_destination = strdup("");
+                *ret_controllers = TAKE_PTR(controllers);
+                return *ret_destination ? 0 : -ENOMEM;
+        }
+        k = cgrules_expand_destination(e->rules->rules[index].destination, &info.p, &dest, &why);
+        if (k == -EINVAL)
+                return virtd_bus_error_setf(error, EINVAL, "%s:%u: %s.", e->rules->rules[index].file,
+                                            e->rules->rules[index].line, strempty(why));
+        if (k < 0)
+                return k;
+        for (size_t i = index; i < block_end(e->rules, index); i++) {
+                static char *any[] = { (char *) "*", NULL };
+                char **c = e->rules->rules[i].controllers;
+                for (char **s = c ? c : any; *s; s++)
+                        if (!strv_contains(controllers, *s) && (k = strv_extend(&controllers, *s)) < 0)
+                                return k;
+        }
+        *ret_index = (int32_t) index;
+        *ret_destination = TAKE_PTR(dest);
+        *ret_controllers = TAKE_PTR(controllers);
+        return 0;
+}
