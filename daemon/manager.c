@@ -265,7 +265,13 @@ int manager_features(Manager *m, char ***ret) {
         assert(m);
         if (!(l = calloc(1, sizeof(char *))))
                 return -ENOMEM;
-        if ((r = strv_extend(&l, "host-report")) < 0 || (r = strv_extend(&l, "polkit")) < 0)
+        /* What this build serves, then what the kernel allows. */
+        static const char * const built[] = { "host-report", "polkit", "groups", "namespaces", "links",
+                                              "vlans", "config", "cgrules" };
+        for (size_t i = 0; i < ELEMENTSOF(built); i++)
+                if ((r = strv_extend(&l, built[i])) < 0)
+                        return r;
+        if ((r = features_add(&l, m->rules != NULL, "cgrules-engine")) < 0)
                 return r;
         if (h) {
                 bool v1 = h->cgroup_mode == CGROUP_MODE_LEGACY || h->cgroup_mode == CGROUP_MODE_HYBRID;
