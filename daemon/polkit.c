@@ -13,6 +13,7 @@ typedef struct AuthRequest {
         char *action;
         AuthorizedFn fn;
         void *userdata;
+        bool interactive;
 } AuthRequest;
 
 static void auth_request_free(void *p) {
@@ -30,6 +31,12 @@ static int reply_refused(AuthRequest *req, const sd_bus_error *polkit_error, boo
                 return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
                                                   "Not authorized to perform %s: polkit is not available (%s); only root may do this.",
                                                   req->action, polkit_error->message ?: polkit_error->name);
+        /* polkit also says "challenge" when interaction was allowed but no authentication agent answered:
+         * asking the caller to retry with interaction would loop. */
+        if (challenge && req->interactive)
+                return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_ACCESS_DENIED,
+                                                  "Not authorized to perform %s: authentication is required and no polkit authentication agent answered.",
+                                                  req->action);
         if (challenge)
                 return sd_bus_reply_method_errorf(req->call, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
                                                   "Authentication is required for %s; retry allowing interactive authorization.",
@@ -136,8 +143,8 @@ int polkit_authorize(sd_bus_message *m, const char *action, bool interactive, Au
                 return -ENOMEM;
         }
 
-        interactive = interactive || sd_bus_message_get_allow_interactive_authorization(m) > 0;
-        r = polkit_call(m, req, interactive);
+        req->interactive = interactive || sd_bus_message_get_allow_interactive_authorization(m) > 0;
+        r = polkit_call(m, req, req->interactive);
         if (r < 0) {
                 auth_request_free(req);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
