@@ -331,7 +331,7 @@ static int method_GetGroupParameters(sd_bus_message *m, void *userdata, sd_bus_e
 
         r = sd_bus_message_read(m, "s", &group);
         if (r >= 0)
-                r = sd_bus_message_read_strv(m, &names);
+                r = virtd_bus_message_read_strv(m, &names);
         if (r < 0)
                 return r;
         r = group_parse_spec(group, &spec, error);
@@ -402,7 +402,7 @@ static int method_SnapshotGroups(sd_bus_message *m, void *userdata, sd_bus_error
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = sd_bus_message_read_strv(m, &controllers);
+        r = virtd_bus_message_read_strv(m, &controllers);
         if (r < 0)
                 return r;
         for (char **c = controllers; c && *c; c++)

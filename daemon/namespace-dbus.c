@@ -273,7 +273,7 @@ static int create_args_read(sd_bus_message *m, Manager *mgr, CreateArgs *a, sd_b
 
         r = sd_bus_message_read(m, "s", &a->spec.name);
         if (r >= 0)
-                r = sd_bus_message_read_strv(m, &kinds);
+                r = virtd_bus_message_read_strv(m, &kinds);
         if (r >= 0)
                 r = sd_bus_message_read(m, "s", &a->spec.hostname);
         if (r >= 0)
