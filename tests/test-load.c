@@ -254,7 +254,12 @@ static void test_concurrent_clients(void) {
         g_test_message("FIGURE load-slowest-ms=%.0f", max_usec / 1e3);
         g_test_message("FIGURE load-rss-kib=%ld->%ld", rss_before, rss_after);
         g_assert_cmpuint(failures, ==, 0);
+#ifdef __SANITIZE_ADDRESS__
+        /* ASan's quarantine keeps freed memory resident on purpose; LeakSanitizer checks for leaks instead. */
+        g_test_message("RSS bound not checked under AddressSanitizer");
+#else
         g_assert_cmpint(rss_after - rss_before, <, RSS_GROWTH_MAX_KIB);
+#endif
         load_stop(&l);
 }
 
