@@ -34,8 +34,8 @@ load_failed=$(figure load-failed)
 load_slowest=$(figure load-slowest-ms)
 load_rss=$(figure load-rss-kib)
 hang_slowest=$(figure polkit-hang-slowest-ms)
-load_result=$(grep -E '^ *[0-9]+/[0-9]+ .* load ' "$tmp/hostile" | awk '{ print $4 }' | tail -1)
-hostile_result=$(grep -E '^ *[0-9]+/[0-9]+ .* hostile ' "$tmp/hostile" | awk '{ print $4 }' | tail -1)
+load_result=$(grep -E '^ *[0-9]+/[0-9]+ .* load ' "$tmp/hostile" | awk '{ print $5 }' | tail -1)
+hostile_result=$(grep -E '^ *[0-9]+/[0-9]+ .* hostile ' "$tmp/hostile" | awk '{ print $5 }' | tail -1)
 corpus=$(find "$top/tests/fuzz/corpus" -type f | wc -l)
 [ "${unauthorized:-1}" = 0 ] || status=1
 
@@ -94,6 +94,8 @@ valgrind_tests=$(grep -E '^ *[0-9]+/[0-9]+ ' "$tmp/valgrind" | sed 's/^ *[0-9]*\
         echo "- String arrays (CreateNamespace kinds, GetGroupParameters names, SnapshotGroups controllers, ConfigureLink"
         echo "  address lists) were read with libsystemd's sd_bus_message_read_strv(), quadratic in 252: 100,000"
         echo "  strings took 4 s; now linear (virtd_bus_message_read_strv)."
+        echo "- uid/gid maps, QoS maps and bridge port lists grew by one element per entry: with 100,000 entries a"
+        echo "  call took minutes under ASan and valgrind (realloc never grows in place there); now geometric."
         echo "- The fuzzers have found no crash and no round-trip failure in the parsers."
         echo
         echo "## Not measured yet"
