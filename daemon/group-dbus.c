@@ -22,10 +22,12 @@ static int check_flags(uint64_t flags, sd_bus_error *error) {
         return 0;
 }
 
-/* Reads a(ss) into a NULL-terminated name, value, name, value, ... list. */
+/* Reads a(ss) into a NULL-terminated name, value, name, value, ... list. The list grows geometrically: a
+ * hostile caller may send 100,000 pairs, and growing by one (strv_extend) would take the daemon minutes. */
 static int read_pairs(sd_bus_message *m, char ***ret) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        const char *name, *value;
+        const char *pair[2];
+        size_t n = 0, allocated = 1;
         int r;
 
         if (!l)
@@ -33,9 +35,21 @@ static int read_pairs(sd_bus_message *m, char ***ret) {
         r = sd_bus_message_enter_container(m, 'a', "(ss)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(m, "(ss)", &name, &value)) > 0)
-                if ((r = strv_extend(&l, name)) < 0 || (r = strv_extend(&l, value)) < 0)
-                        return r;
+        while ((r = sd_bus_message_read(m, "(ss)", &pair[0], &pair[1])) > 0) {
+                if (n + 3 > allocated) {
+                        char **grown = reallocarray(l, allocated * 2 + 2, sizeof(char *));
+                        if (!grown)
+                                return -ENOMEM;
+                        l = grown;
+                        allocated = allocated * 2 + 2;
+                }
+                for (size_t i = 0; i < 2; i++) {
+                        l[n] = strdup(pair[i]);
+                        if (!l[n])
+                                return -ENOMEM;
+                        l[++n] = NULL;
+                }
+        }
         if (r < 0)
                 return r;
         r = sd_bus_message_exit_container(m);
@@ -317,7 +331,7 @@ static int method_GetGroupParameters(sd_bus_message *m, void *userdata, sd_bus_e
 
         r = sd_bus_message_read(m, "s", &group);
         if (r >= 0)
-                r = sd_bus_message_read_strv(m, &names);
+                r = virtd_bus_message_read_strv(m, &names);
         if (r < 0)
                 return r;
         r = group_parse_spec(group, &spec, error);
@@ -388,7 +402,7 @@ static int method_SnapshotGroups(sd_bus_message *m, void *userdata, sd_bus_error
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = sd_bus_message_read_strv(m, &controllers);
+        r = virtd_bus_message_read_strv(m, &controllers);
         if (r < 0)
                 return r;
         for (char **c = controllers; c && *c; c++)

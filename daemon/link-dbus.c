@@ -349,7 +349,7 @@ static int read_prefixes(sd_bus_message *m, const char *key, const char *link, I
         size_t n;
         int r;
 
-        r = sd_bus_message_read_strv(m, &l);
+        r = virtd_bus_message_read_strv(m, &l);
         if (r < 0)
                 return r;
         n = strv_length(l);

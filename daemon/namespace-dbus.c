@@ -181,17 +181,22 @@ static void create_args_done(CreateArgs *a) {
 
 static int read_id_map(sd_bus_message *m, IdMapEntry **ret, size_t *ret_n) {
         IdMapEntry *l = NULL, e;
-        size_t n = 0;
+        size_t n = 0, allocated = 0;
         int r;
 
+        /* Grows geometrically: a hostile caller may send 100,000 entries, and growing by one is quadratic
+         * wherever realloc() cannot grow in place (under ASan and valgrind always). */
         r = sd_bus_message_enter_container(m, 'a', "(uuu)");
         while (r >= 0 && (r = sd_bus_message_read(m, "(uuu)", &e.inside, &e.outside, &e.count)) > 0) {
-                IdMapEntry *grown = realloc(l, (n + 1) * sizeof(e));
-                if (!grown) {
-                        r = -ENOMEM;
-                        break;
+                if (n == allocated) {
+                        IdMapEntry *grown = reallocarray(l, allocated * 2 + 8, sizeof(e));
+                        if (!grown) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        l = grown;
+                        allocated = allocated * 2 + 8;
                 }
-                l = grown;
                 l[n++] = e;
         }
         if (r >= 0)
@@ -273,7 +278,7 @@ static int create_args_read(sd_bus_message *m, Manager *mgr, CreateArgs *a, sd_b
 
         r = sd_bus_message_read(m, "s", &a->spec.name);
         if (r >= 0)
-                r = sd_bus_message_read_strv(m, &kinds);
+                r = virtd_bus_message_read_strv(m, &kinds);
         if (r >= 0)
                 r = sd_bus_message_read(m, "s", &a->spec.hostname);
         if (r >= 0)

@@ -173,16 +173,20 @@ static int read_map(sd_bus_message *m, bool egress, const char *what, VlanQosMap
                     sd_bus_error *error) {
         _cleanup_free_ VlanQosMapping *map = NULL;
         _cleanup_free_ char *why = NULL;
-        size_t n = 0;
+        size_t n = 0, allocated = 0;
         uint32_t from, to;
         int r;
 
+        /* Geometric growth: a caller may send 100,000 pairs. */
         r = sd_bus_message_enter_container(m, 'a', "(uu)");
         while (r >= 0 && (r = sd_bus_message_read(m, "(uu)", &from, &to)) > 0) {
-                VlanQosMapping *grown = realloc(map, (n + 1) * sizeof(*map));
-                if (!grown)
-                        return -ENOMEM;
-                map = grown;
+                if (n == allocated) {
+                        VlanQosMapping *grown = reallocarray(map, allocated * 2 + 8, sizeof(*map));
+                        if (!grown)
+                                return -ENOMEM;
+                        map = grown;
+                        allocated = allocated * 2 + 8;
+                }
                 map[n++] = (VlanQosMapping) { from, to };
         }
         if (r >= 0)
@@ -587,11 +591,15 @@ static int ports_args_read(sd_bus_message *m, Manager *mgr, PortsArgs *a, sd_bus
         if (r < 0 || (r = resolve_ns(mgr, a->ns_name, &a->ns, error)) < 0)
                 return r;
         r = sd_bus_message_enter_container(m, 'a', "(sssusu)");
-        while (r >= 0) {
-                PortArgs *grown = realloc(a->ports, (a->n + 1) * sizeof(PortArgs));
-                if (!grown)
-                        return -ENOMEM;
-                a->ports = grown;
+        /* Geometric growth: a caller may send 100,000 ports. */
+        for (size_t allocated = 0; r >= 0;) {
+                if (a->n == allocated) {
+                        PortArgs *grown = reallocarray(a->ports, allocated * 2 + 8, sizeof(PortArgs));
+                        if (!grown)
+                                return -ENOMEM;
+                        a->ports = grown;
+                        allocated = allocated * 2 + 8;
+                }
                 r = port_args_read(m, mgr, a->ns, &a->ports[a->n], error);
                 if (r <= 0)
                         break;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "virtd-bus.h"
@@ -45,4 +46,39 @@ int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) {
                 }
         r = sd_bus_error_set_errnof(e, error, "%s", message);
         return r < 0 ? r : -error;
+}
+
+int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        size_t n = 0, allocated = 1;
+        const char *s;
+        int r;
+
+        assert(m);
+        assert(ret);
+        if (!l)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r <= 0)
+                return r;
+        while ((r = sd_bus_message_read_basic(m, 's', &s)) > 0) {
+                if (n + 2 > allocated) {
+                        char **grown = reallocarray(l, allocated * 2 + 1, sizeof(char *));
+                        if (!grown)
+                                return -ENOMEM;
+                        l = grown;
+                        allocated = allocated * 2 + 1;
+                }
+                l[n] = strdup(s);
+                if (!l[n])
+                        return -ENOMEM;
+                l[++n] = NULL;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
 }

@@ -256,8 +256,17 @@ static bool name_has_owner(TestEnv *e, const char *name) {
         return has;
 }
 
+/* VIRTD_TEST_WRAPPER (e.g. "valgrind --leak-check=full ...") runs virtd under a tool, which is much slower. */
+static const char *test_wrapper(void) {
+        const char *w = g_getenv("VIRTD_TEST_WRAPPER");
+
+        return w && *w ? w : NULL;
+}
+
 static void wait_for_name(TestEnv *e, const char *name, GPid pid) {
-        for (int i = 0; i < 1000; i++) {
+        int tries = test_wrapper() && pid == e->virtd_pid ? 12000 : 1000;
+
+        for (int i = 0; i < tries; i++) {
                 int status;
 
                 if (name_has_owner(e, name))
@@ -271,7 +280,7 @@ static void wait_for_name(TestEnv *e, const char *name, GPid pid) {
                 }
                 g_usleep(10 * 1000);
         }
-        g_error("%s did not appear on the bus within 10 s", name);
+        g_error("%s did not appear on the bus within %d s", name, tries / 100);
 }
 
 static void start_polkit(TestEnv *e) {
@@ -283,7 +292,13 @@ static void start_polkit(TestEnv *e) {
 
 void test_env_start_virtd(TestEnv *e, const char * const *extra_args) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) wrapper = NULL;
+        g_autoptr(GError) error = NULL;
 
+        if (test_wrapper() && !g_shell_parse_argv(test_wrapper(), NULL, &wrapper, &error))
+                g_error("VIRTD_TEST_WRAPPER: %s", error->message);
+        for (char **w = wrapper; w && *w; w++)
+                g_ptr_array_add(argv, g_strdup(*w));
         g_ptr_array_add(argv, g_strdup(TEST_BUILD_PATH("daemon/virtd")));
         g_ptr_array_add(argv, g_strdup_printf("--config-dir=%s", e->config_dir));
         g_ptr_array_add(argv, g_strdup_printf("--state-dir=%s", e->state_dir));

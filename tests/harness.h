@@ -25,6 +25,8 @@ typedef struct TestEnvOptions {
 
 /* Starts everything; on failure the test aborts and everything started so far is cleaned up. */
 void test_env_start(TestEnv *e, const TestEnvOptions *options);
+/* Starts build/daemon/virtd; the environment variable VIRTD_TEST_WRAPPER (e.g. "valgrind --leak-check=full")
+ * is split like a shell command line and put in front of it, and the wait for its bus name grows to 120 s. */
 void test_env_start_virtd(TestEnv *e, const char * const *extra_args);
 /* Sends SIGTERM to virtd and asserts that it exits with status 0. */
 void test_env_stop_virtd(TestEnv *e);

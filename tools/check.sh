@@ -1,6 +1,7 @@
 #!/bin/bash
 # check.sh: installs what is missing, builds, and runs every test: the unit and integration suites on this
-# kernel, the real-kernel lane under qemu (tests/vm), and the whole suite again under ASan+UBSan.
+# kernel, the real-kernel lane under qemu (tests/vm), the whole suite again under ASan+UBSan,
+# virtd under valgrind, and the fuzzers.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,6 +27,12 @@ meson test -C build --print-errorlogs || status=1
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dvm_tests=disabled --werror
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs || status=1
+
+# virtd under valgrind memcheck in the manager, group and hostile suites: no memory error, no definite leak.
+"$top/tools/valgrind.sh" || status=1
+
+# libFuzzer: a short run of every parser target (clang, ASan+UBSan); the corpus replays in both builds above.
+"$top/tests/fuzz/run-fuzzers.sh" "${FUZZ_SECONDS:-20}" || status=1
 
 /usr/bin/python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
 import json, sys

@@ -6,6 +6,7 @@ packages=(
         build-essential meson ninja-build pkg-config gettext
         libsystemd-dev libnl-3-dev libnl-route-3-dev libcgroup-dev libglib2.0-dev
         dbus python3-dbusmock cgroup-tools iproute2 iputils-ping libxml2-utils systemd util-linux procps
+        clang libclang-rt-14-dev llvm valgrind
 )
 
 missing=()
