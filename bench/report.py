@@ -189,10 +189,9 @@ def main():
     if os.path.exists(a.rules):
         with open(a.rules) as f:
             lines += ["## Rule classification (bench/rules-latency.sh)", "", "```", f.read().rstrip(), "```", ""]
-    notes_file = os.path.join(os.path.dirname(a.out), "NOTES.md")
-    if os.path.exists(notes_file):
-        with open(notes_file) as f:
-            lines += [f.read().rstrip(), ""]
+    lines += ["## Where the time goes", "",
+              "Each missed target is analysed in [NOTES.md](NOTES.md) (perf and strace, by hand: not re-run by "
+              "bench/run).", ""]
     with open(a.out, "w") as f:
         f.write("\n".join(lines))
     print("\nwrote %s%s" % (a.out, "" if plot_note else " and " + a.plot))
