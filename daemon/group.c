@@ -186,9 +186,11 @@ static int found_add(Found **f, size_t *n, const char *path, const char *control
         return strv_contains((*f)[i].controllers, controller) ? 0 : strv_extend(&(*f)[i].controllers, controller);
 }
 
-/* Every group below the base, relative to it, with the hierarchies it exists in. */
-static int scan(GroupRegistry *r, Found **ret, size_t *ret_n) {
+/* Every group at or below UNDER ("/" for the whole base), relative to the base, with the hierarchies it
+ * exists in. */
+static int scan(GroupRegistry *r, const char *under, Found **ret, size_t *ret_n) {
         _cleanup_strv_free_ char **controllers = NULL;
+        _cleanup_free_ char *root = NULL;
         Found *f = NULL;
         size_t n = 0, blen = streq(r->base, "/") ? 0 : strlen(r->base);
         int k;
@@ -196,11 +198,16 @@ static int scan(GroupRegistry *r, Found **ret, size_t *ret_n) {
         k = mounted_controllers(&controllers);
         if (k < 0)
                 return k;
+        if (!streq(under, "/")) {
+                k = group_full_path(r, under, &root);
+                if (k < 0)
+                        return k;
+        }
         for (char **c = controllers; *c; c++) {
                 _cleanup_strv_free_ char **paths = NULL;
                 bool v2 = cgroup_backend_version(*c) == 2;
 
-                k = cgroup_backend_walk(*c, r->base, &paths);
+                k = cgroup_backend_walk(*c, root ?: r->base, &paths);
                 if (k == -ENOENT)
                         continue;
                 if (k < 0)
@@ -235,7 +242,9 @@ Group *group_registry_find(GroupRegistry *r, const char *path) {
 Group *group_registry_lookup(GroupRegistry *r, const char *path) {
         Group *g = group_registry_find(r, path);
 
-        if (!g && group_registry_sync(r) >= 0)
+        /* Only the path itself can have appeared behind virtd's back; walking every tree here made each
+         * CreateGroup cost O(groups). */
+        if (!g && group_registry_sync_under(r, path) >= 0)
                 g = group_registry_find(r, path);
         return g;
 }
@@ -266,18 +275,37 @@ static int registry_add(GroupRegistry *r, const Found *f) {
         return 0;
 }
 
-int group_registry_sync(GroupRegistry *r) {
+static bool path_is_under(const char *path, const char *under) {
+        size_t l = strlen(under);
+
+        return streq(under, "/") || (strncmp(path, under, l) == 0 && (path[l] == 0 || path[l] == '/'));
+}
+
+/**
+ * group_registry_sync_under() - bring the registry in line with the kernel for one subtree
+ * @r: the registry
+ * @under: a group path relative to the base ("/" for everything)
+ *
+ * Only groups at or below @under are added or dropped, so a create or delete costs a walk of what it
+ * touched instead of every hierarchy's whole tree (which made N creates cost O(N²)).
+ *
+ * Return: 0 on success, negative errno otherwise.
+ */
+int group_registry_sync_under(GroupRegistry *r, const char *under) {
         Found *f = NULL;
         size_t n = 0;
         int k;
 
-        k = scan(r, &f, &n);
+        assert(r && under);
+        k = scan(r, under, &f, &n);
         if (k < 0)
                 return k;
         for (Group *g = r->groups, *next; g; g = next) {
                 bool present = false;
 
                 next = g->next;
+                if (!path_is_under(g->path, under))
+                        continue;
                 for (size_t i = 0; i < n && !present; i++)
                         present = streq(f[i].path, g->path);
                 if (!present)
@@ -297,6 +325,10 @@ int group_registry_sync(GroupRegistry *r) {
         }
         found_free(f, n);
         return k;
+}
+
+int group_registry_sync(GroupRegistry *r) {
+        return group_registry_sync_under(r, "/");
 }
 
 int group_registry_reload(GroupRegistry *r) {
@@ -583,10 +615,16 @@ int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const C
         k = apply_parameters(spec->path, full, controllers, params, /* undo= */ false, error);
         if (k < 0)
                 goto undo;
+        /* Register what was made: the subtree from the highest group this call created. */
+        const char *highest = tops[0];
+        for (size_t i = 1; i < n; i++)
+                if (strlen(tops[i]) < strlen(highest))
+                        highest = tops[i];
+        highest += streq(r->base, "/") ? 0 : strlen(r->base);
+        (void) group_registry_sync_under(r, *highest ? highest : "/");
         for (size_t i = 0; i < n; i++)
                 free(tops[i]);
         free(tops);
-        (void) group_registry_sync(r);
         if (ret_inherited)
                 *ret_inherited = TAKE_PTR(inherited);
         return 0;
@@ -654,12 +692,12 @@ int group_delete(GroupRegistry *r, const GroupSpec *spec, bool recursive, bool m
 
                 k = cgroup_backend_delete(*c, full, recursive, &message);
                 if (k < 0) {
-                        (void) group_registry_sync(r);
+                        (void) group_registry_sync_under(r, spec->path);
                         return virtd_bus_error_setf(error, -k, "Cannot delete group %s from the %s hierarchy: %s.",
                                                        spec->path, *c, message ?: strerror(-k));
                 }
         }
-        return group_registry_sync(r);
+        return group_registry_sync_under(r, spec->path);
 }
 
 int group_set(GroupRegistry *r, const GroupSpec *spec, char **params, sd_bus_error *error) {

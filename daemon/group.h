@@ -61,6 +61,7 @@ int group_registry_reload(GroupRegistry *r);
 
 /* Walks the base in every hierarchy; adds objects for new groups and drops vanished ones, with signals. */
 int group_registry_sync(GroupRegistry *r);
+int group_registry_sync_under(GroupRegistry *r, const char *under);
 Group *group_registry_find(GroupRegistry *r, const char *path);
 /* Same, syncing first when path is not known yet (created by cgcreate behind virtd's back). */
 Group *group_registry_lookup(GroupRegistry *r, const char *path);
