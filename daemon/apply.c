@@ -274,12 +274,17 @@ static bool is_host(const char *ns) {
         return !ns || streq(ns, "host");
 }
 
-/* The addresses of link @name in @ns, when virtd watches that namespace (the host's are not read). */
+/* The addresses of link @name in @ns: from the namespace's watch, or asked from the kernel for the host. */
 static int link_addresses(Namespace *ns, const char *name, char ***ret) {
         LinkInfo info;
 
         *ret = NULL;
-        if (!ns || !ns->watch)
+        if (!ns) {
+                if (netlink_link_get(link_netns_fd(NULL), name, 0, &info) < 0)
+                        return 0;
+                return netlink_get_addresses(link_netns_fd(NULL), info.ifindex, ret);
+        }
+        if (!ns->watch)
                 return 0;
         (void) netlink_watch_process(ns->watch);
         if (netlink_watch_find_link(ns->watch, name, &info) < 0)
@@ -473,6 +478,24 @@ static int do_link_delete(Manager *m, const char *name, const char *ns_name, sd_
         return 0;
 }
 
+/* Links made from the file are brought up, as systemd-networkd does with the links it configures. */
+static int do_link_up(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
+        NetlinkReason nr = {};
+        LinkChange up = { .up = 1 };
+        Namespace *ns;
+        LinkInfo info;
+        int r;
+
+        if ((r = ns_lookup(m, ns_name, &ns, error)) < 0)
+                return r;
+        if ((r = netlink_link_get(link_netns_fd(ns), name, 0, &info)) < 0)
+                return virtd_bus_error_setf(error, r, "Link %s does not exist in %s.", name, is_host(ns_name) ? "the host" : ns_name);
+        r = netlink_link_change(link_netns_fd(ns), info.ifindex, &up, &nr);
+        if (r < 0)
+                return virtd_bus_error_setf(error, r, "Cannot bring link %s up: %s", name, nr.text[0] ? nr.text : strerror(-r));
+        return 0;
+}
+
 static int do_veth_create(Manager *m, const NetObject *o, sd_bus_error *error) {
         NetlinkReason nr = {};
         Namespace *ns, *pns;
@@ -489,6 +512,10 @@ static int do_veth_create(Manager *m, const NetObject *o, sd_bus_error *error) {
                 r = do_address(m, o->name, o->namespace, *s, true, error);
         for (char **s = o->peer_addresses; r >= 0 && s && *s; s++)
                 r = do_address(m, o->peer, o->peer_namespace, *s, true, error);
+        if (r >= 0)
+                r = do_link_up(m, o->name, o->namespace, error);
+        if (r >= 0)
+                r = do_link_up(m, o->peer, o->peer_namespace, error);
         if (r < 0) /* the pair goes, and its addresses with it */
                 (void) do_link_delete(m, o->name, o->namespace, NULL);
         return r;
@@ -518,6 +545,8 @@ static int do_vlan_create(Manager *m, const NetObject *o, sd_bus_error *error) {
                                             nr.text[0] ? nr.text : strerror(-r));
         for (char **s = o->addresses; r >= 0 && s && *s; s++)
                 r = do_address(m, o->name, o->namespace, *s, true, error);
+        if (r >= 0)
+                r = do_link_up(m, o->name, o->namespace, error);
         if (r < 0)
                 (void) do_link_delete(m, o->name, o->namespace, NULL);
         return r;
@@ -536,6 +565,8 @@ static int do_bridge_create(Manager *m, const NetObject *o, sd_bus_error *error)
                                             o->vlan_filtering > 0 ? " with VLAN filtering" : "", nr.text[0] ? nr.text : strerror(-r));
         for (char **s = o->addresses; r >= 0 && s && *s; s++)
                 r = do_address(m, o->name, o->namespace, *s, true, error);
+        if (r >= 0)
+                r = do_link_up(m, o->name, o->namespace, error);
         if (r < 0)
                 (void) do_link_delete(m, o->name, o->namespace, NULL);
         return r;

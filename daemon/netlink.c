@@ -632,6 +632,35 @@ static void collect_address(struct nl_object *obj, void *arg) {
                 l->error = r;
 }
 
+/* For namespaces virtd does not watch (the host's): one dump of the kernel's addresses. */
+int netlink_get_addresses(int netns_fd, int ifindex, char ***ret) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        struct nl_cache *cache = NULL;
+        AddressList l = { .ifindex = ifindex };
+        int r;
+
+        assert(ret);
+        r = netlink_open_in(netns_fd, NULL, &sk);
+        if (r < 0)
+                return r;
+        r = rtnl_addr_alloc_cache(sk, &cache);
+        if (r < 0)
+                return netlink_error_to_errno(r);
+        l.items = calloc(1, sizeof(char *));
+        if (!l.items) {
+                nl_cache_free(cache);
+                return -ENOMEM;
+        }
+        nl_cache_foreach(cache, collect_address, &l);
+        nl_cache_free(cache);
+        if (l.error < 0) {
+                strv_free(l.items);
+                return l.error;
+        }
+        *ret = l.items;
+        return 0;
+}
+
 int netlink_watch_get_addresses(NetlinkWatch *w, int ifindex, char ***ret) {
         AddressList l = { .ifindex = ifindex };
 

@@ -108,6 +108,8 @@ int netlink_watch_find_link(NetlinkWatch *w, const char *name, LinkInfo *ret);
 int netlink_watch_list_links(NetlinkWatch *w, int **ret, size_t *ret_n);
 /* "ADDRESS/PREFIXLEN" strings of ifindex, in cache order. */
 int netlink_watch_get_addresses(NetlinkWatch *w, int ifindex, char ***ret);
+/* The same without a watch: a one-time dump in the namespace of netns_fd (-1: virtd's own). */
+int netlink_get_addresses(int netns_fd, int ifindex, char ***ret);
 
 /* ---- VLANs and bridges (netlink-vlan.c) ---- */
 
