@@ -127,6 +127,8 @@ int property_get_drift(sd_bus *bus, const char *path, const char *interface, con
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
+#define IMPORT_FILES_MAX 64
+
 static int import_read(sd_bus_message *m, ImportFile **ret, size_t *ret_n, uint64_t *ret_flags, sd_bus_error *error) {
         _cleanup_free_ ImportFile *files = NULL;
         const char *kind, *origin, *text;
@@ -135,6 +137,10 @@ static int import_read(sd_bus_message *m, ImportFile **ret, size_t *ret_n, uint6
 
         r = sd_bus_message_enter_container(m, 'a', "(sss)");
         while (r >= 0 && (r = sd_bus_message_read(m, "(sss)", &kind, &origin, &text)) > 0) {
+                /* libcgroup has two files to import; a caller sending thousands is refused, not served slowly. */
+                if (n == IMPORT_FILES_MAX)
+                        return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
+                                                 "Import takes at most %d files.", IMPORT_FILES_MAX);
                 ImportFile *f = realloc(files, (n + 1) * sizeof(ImportFile));
                 if (!f)
                         return -ENOMEM;

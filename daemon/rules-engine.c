@@ -423,9 +423,13 @@ static int on_connector(sd_event_source *s, int fd, uint32_t revents, void *user
                         continue; /* only the kernel speaks here */
                 for (struct nlmsghdr *h = &u.h; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
                         const struct cn_msg *cn = NLMSG_DATA(h);
+                        struct proc_event ev = {};
+
                         if (h->nlmsg_type != NLMSG_DONE || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
                                 continue;
-                        handle_event(e, (const struct proc_event *) cn->data);
+                        /* cn_msg's payload is only 4-byte aligned; proc_event holds 64-bit fields. */
+                        memcpy(&ev, cn->data, cn->len < sizeof(ev) ? cn->len : sizeof(ev));
+                        handle_event(e, &ev);
                 }
         }
 }
