@@ -78,6 +78,28 @@ static void advance(ConfLexer *l) {
         l->pos++;
 }
 
+static bool is_word_char(ConfLexerMode mode, char c) {
+        switch (mode) {
+        case CONF_LEXER_LIBCGROUP:
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       (c != 0 && strchr("_-/.,%@\\", c));
+        case CONF_LEXER_WORDS:
+                return (unsigned char) c > ' ' && c != 0x7f && !strchr("{};=\"#", c);
+        case CONF_LEXER_LINES:
+                return (unsigned char) c > ' ' && c != 0x7f && c != '#';
+        }
+        return false;
+}
+
+bool conf_word_ok(const char *s) {
+        if (!s || !*s)
+                return false;
+        for (; *s; s++)
+                if (!is_word_char(CONF_LEXER_WORDS, *s))
+                        return false;
+        return true;
+}
+
 bool conf_libcgroup_word_ok(const char *s) {
         static const char *const keywords[] = { "mount", "task", "admin", "perm", "group", "namespace",
                                                 "template", "default" };
@@ -94,18 +116,6 @@ bool conf_libcgroup_word_ok(const char *s) {
         return true;
 }
 
-static bool is_word_char(ConfLexerMode mode, char c) {
-        switch (mode) {
-        case CONF_LEXER_LIBCGROUP:
-                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       (c != 0 && strchr("_-/.,%@\\", c));
-        case CONF_LEXER_WORDS:
-                return (unsigned char) c > ' ' && c != 0x7f && !strchr("{};=\"#", c);
-        case CONF_LEXER_LINES:
-                return (unsigned char) c > ' ' && c != 0x7f && c != '#';
-        }
-        return false;
-}
 
 static int make_value(ConfLexer *l, size_t start, size_t end, ConfToken *t) {
         t->value = strndup(l->text + start, end - start);

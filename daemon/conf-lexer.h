@@ -95,6 +95,9 @@ int conf_lexer_peek(ConfLexer *l, const ConfToken **ret, ConfError *err);
 /* Human name of a token for messages: "'{'", "end of file", "'foo'". Returns a static or token-owned string. */
 const char *conf_token_describe(const ConfToken *t, char buf[static 64]);
 
+/* Whether @s can be written bare in the CONF_LEXER_WORDS grammar (otherwise it needs quotes). */
+bool conf_word_ok(const char *s);
+
 /* Whether @s can be written bare in libcgroup's grammar (otherwise it needs quotes). */
 bool conf_libcgroup_word_ok(const char *s);
 

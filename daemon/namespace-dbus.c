@@ -238,21 +238,16 @@ static int parse_kinds(char **names, unsigned *ret, sd_bus_error *error) {
 }
 
 static int check_hostname(const CreateArgs *a, sd_bus_error *error) {
-        const char *h = a->spec.hostname;
+        const char *h = a->spec.hostname, *reason;
 
         if (!h)
                 return 0;
         if (!(a->spec.kinds & NAMESPACE_KIND_BIT(NAMESPACE_UTS)))
                 return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
                                          "Namespace %s: a hostname needs the uts kind.", a->spec.name);
-        if (strlen(h) > 64)
-                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                         "Namespace %s: hostname '%s' is longer than 64 bytes.", a->spec.name, h);
-        for (const char *c = h; *c; c++)
-                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
-                        return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                                 "Namespace %s: hostname '%s' may hold only letters, digits, '-' and '.'.",
-                                                 a->spec.name, h);
+        reason = hostname_invalid_reason(h);
+        if (reason)
+                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "Namespace %s: hostname '%s' %s.", a->spec.name, h, reason);
         return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netconf.h"
+#include "netns-names.h"
 #include "strv.h"
 
 static const char *const type_names[_NET_OBJECT_TYPE_MAX] = {
@@ -59,29 +60,23 @@ static int fail(char **ret_reason, const char *format, ...) {
         return -EINVAL;
 }
 
-int netconf_ifname_validate(const char *name, char **ret_reason) {
-        if (!name || !*name)
-                return fail(ret_reason, "interface name is empty");
-        if (strlen(name) > 15)
-                return fail(ret_reason, "interface name '%s' is longer than 15 bytes (IFNAMSIZ)", name);
-        if (streq(name, ".") || streq(name, ".."))
-                return fail(ret_reason, "'%s' is not a valid interface name", name);
-        for (const char *p = name; *p; p++)
-                if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == '/' || *p == ':')
-                        return fail(ret_reason, "interface name '%s' contains %s", name,
-                                    *p == '/' ? "'/'" : *p == ':' ? "':'" : "whitespace or a control character");
+/* A name must also be writable back: the file's grammar has no escape for '"' inside a quoted string. */
+static int name_validate(const char *what, const char *name, const char *reason, char **ret_reason) {
+        if (reason)
+                return fail(ret_reason, "%s '%s' %s", what, strempty(name), reason);
+        if (strchr(name, '"'))
+                return fail(ret_reason, "%s '%s' contains '\"', which network.conf cannot quote", what, name);
         return 0;
 }
 
+int netconf_ifname_validate(const char *name, char **ret_reason) {
+        return name_validate("interface name", name, link_name_invalid_reason(name), ret_reason);
+}
+
 static int namespace_name_validate(const char *name, char **ret_reason) {
-        if (!*name || streq(name, ".") || streq(name, "..") || strlen(name) > 255)
-                return fail(ret_reason, "'%s' is not a valid namespace name", name);
         if (streq(name, "host"))
                 return fail(ret_reason, "'host' means the host's own namespaces and cannot be defined");
-        for (const char *p = name; *p; p++)
-                if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == '/')
-                        return fail(ret_reason, "namespace name '%s' contains '/', whitespace or a control character", name);
-        return 0;
+        return name_validate("namespace name", name, namespace_name_invalid_reason(name), ret_reason);
 }
 
 int netconf_cidr_validate(const char *s, char **ret_reason) {
@@ -283,8 +278,9 @@ static int apply_setting(Parser *p, NetObject *o, const Setting *s, const char *
                         return 0;
                 }
                 if (streq(k, "hostname")) {
-                        if (strlen(s->value) > 64 || strpbrk(s->value, " /"))
-                                return set_error(p, s, owner, "not a host name (at most 64 bytes, no spaces or '/')");
+                        const char *reason = hostname_invalid_reason(s->value);
+                        if (reason)
+                                return set_error(p, s, owner, reason);
                         return set_string(&o->hostname, s->value);
                 }
                 return 1;
@@ -562,13 +558,32 @@ static void write_list(FILE *f, const char *key, char **l) {
         fputs(";\n", f);
 }
 
+/* Names may hold characters the grammar uses ('{', ';', '#' ...): those are written in double quotes. */
+static void write_word(FILE *f, const char *s) {
+        fprintf(f, conf_word_ok(s) ? "%s" : "\"%s\"", s);
+}
+
+static void write_name_setting(FILE *f, const char *key, const char *value) {
+        fprintf(f, "\t%s = ", key);
+        write_word(f, value);
+        fputs(";\n", f);
+}
+
+static void write_header(FILE *f, const NetObject *o) {
+        fputs(type_names[o->type], f);
+        if (o->type == NET_PORT) {
+                fputc(' ', f);
+                write_word(f, o->bridge);
+        }
+        fputc(' ', f);
+        write_word(f, o->name);
+        fputs(" {\n", f);
+}
+
 static int write_object(FILE *f, const NetObject *o) {
         _cleanup_free_ char *a = NULL, *b = NULL;
 
-        if (o->type == NET_PORT)
-                fprintf(f, "port %s %s {\n", o->bridge, o->name);
-        else
-                fprintf(f, "%s %s {\n", type_names[o->type], o->name);
+        write_header(f, o);
         switch (o->type) {
         case NET_NAMESPACE:
                 if (o->kinds)
@@ -580,9 +595,9 @@ static int write_object(FILE *f, const NetObject *o) {
                         fprintf(f, "\thostname = %s;\n", o->hostname);
                 break;
         case NET_VETH:
-                fprintf(f, "\tpeer = %s;\n", o->peer);
+                write_name_setting(f, "peer", o->peer);
                 if (o->peer_namespace)
-                        fprintf(f, "\tpeer-namespace = %s;\n", o->peer_namespace);
+                        write_name_setting(f, "peer-namespace", o->peer_namespace);
                 write_list(f, "peer-address", o->peer_addresses);
                 break;
         case NET_BRIDGE:
@@ -606,7 +621,8 @@ static int write_object(FILE *f, const NetObject *o) {
                 }
                 break;
         case NET_VLAN:
-                fprintf(f, "\tparent = %s;\n\tid = %u;\n\tprotocol = %s;\n", o->parent, o->id, vlan_protocol_to_string(o->protocol));
+                write_name_setting(f, "parent", o->parent);
+                fprintf(f, "\tid = %u;\n\tprotocol = %s;\n", o->id, vlan_protocol_to_string(o->protocol));
                 if (o->flags) {
                         if (!(a = vlan_flags_to_string(o->flags)))
                                 return -ENOMEM;
@@ -629,7 +645,7 @@ static int write_object(FILE *f, const NetObject *o) {
         }
         if (o->type != NET_NAMESPACE && o->type != NET_PORT) {
                 if (o->namespace)
-                        fprintf(f, "\tnamespace = %s;\n", o->namespace);
+                        write_name_setting(f, "namespace", o->namespace);
                 if (o->mtu)
                         fprintf(f, "\tmtu = %u;\n", o->mtu);
                 write_list(f, "address", o->addresses);

@@ -84,6 +84,17 @@ const char *link_name_invalid_reason(const char *name) {
         return NULL;
 }
 
+const char *hostname_invalid_reason(const char *hostname) {
+        if (!hostname || !*hostname)
+                return "is empty";
+        if (strlen(hostname) > HOSTNAME_MAX)
+                return "is longer than 64 bytes";
+        for (const char *c = hostname; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+                        return "may hold only letters, digits, '-' and '.'";
+        return NULL;
+}
+
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) {
         return a < b + blen && b < a + alen;
 }

@@ -49,6 +49,11 @@ const char *namespace_name_invalid_reason(const char *name);
  */
 const char *link_name_invalid_reason(const char *name);
 
+#define HOSTNAME_MAX 64
+
+/* Why @hostname cannot be a namespace's host name (ASCII letters, digits, '-' and '.'), or NULL. */
+const char *hostname_invalid_reason(const char *hostname);
+
 typedef struct IdMapEntry {
         uint32_t inside;
         uint32_t outside;

@@ -129,10 +129,13 @@ static void test_errors(void) {
         assert_error("vlan v { parent = eth0; id = 5; flags = fast; }",
                      "network.conf:1:41: flags of vlan v: unknown VLAN flag 'fast' (known: reorder_hdr, gvrp, mvrp, loose_binding, bridge_binding)");
         assert_error("veth averyveryverylongname { peer = x; }",
-                     "network.conf:1:6: interface name 'averyveryverylongname' is longer than 15 bytes (IFNAMSIZ)");
-        assert_error("veth \"a b\" { peer = x; }", "network.conf:1:6: interface name 'a b' contains whitespace or a control character");
+                     "network.conf:1:6: interface name 'averyveryverylongname' is longer than 15 bytes (IFNAMSIZ-1)");
+        assert_error("veth \"a b\" { peer = x; }", "network.conf:1:6: interface name 'a b' contains whitespace");
         assert_error("veth a { peer = ../x; }", "network.conf:1:17: peer of veth a: interface name '../x' contains '/'");
-        assert_error("veth .. { peer = x; }", "network.conf:1:6: '..' is not a valid interface name");
+        assert_error("veth .. { peer = x; }", "network.conf:1:6: interface name '..' is '.' or '..', which name directories");
+        assert_error("namespace n { kinds = uts; hostname = \"x;y\"; }",
+                     "network.conf:1:39: hostname of namespace n: may hold only letters, digits, '-' and '.'");
+        assert_error("namespace n { kinds = uts; hostname = \"\"; }", "network.conf:1:39: hostname of namespace n: is empty");
         assert_error("veth a { peer = b; address = 10.0.0.1; }",
                      "network.conf:1:30: address of veth a: address '10.0.0.1' needs a prefix length, e.g. 10.0.0.1/24");
         assert_error("veth a { peer = b; address = 10.0.0.256/24; }", "network.conf:1:30: address of veth a: '10.0.0.256' is not an IPv4 address");
@@ -167,6 +170,21 @@ static void test_errors(void) {
         assert_error("veth a { peer = b; { } }", "network.conf:1:20: expected a setting or '}', found '{'");
         assert_error("veth a { peer; }", "network.conf:1:14: expected '=', found ';'");
         assert_error("veth a { peer = ; }", "network.conf:1:10: 'peer' has no value");
+}
+
+/* Names may hold the grammar's own characters; they come back quoted, and read back the same. */
+static void test_quoted_names(void) {
+        const char *text = "namespace \"n#1\" {\n\tkinds = net, uts;\n\thostname = h-1.example;\n}\n\n"
+                           "veth \"a;b\" {\n\tpeer = \"c{d\";\n\tpeer-namespace = \"n#1\";\n\tnamespace = \"x=y\";\n}\n\n"
+                           "namespace \"x=y\" {\n}\n";
+        g_autofree char *s = NULL;
+        NetConfig *c = parse_ok(text);
+
+        g_assert_cmpstr(c->objects[1].name, ==, "a;b");
+        g_assert_cmpstr(c->objects[1].peer, ==, "c{d");
+        g_assert_cmpint(netconf_serialize(c, &s), ==, 0);
+        g_assert_cmpstr(s, ==, text);
+        netconf_free(c);
 }
 
 static void test_same_name_in_other_namespace(void) {
@@ -247,6 +265,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/netconf/canonical-from-loose", test_canonical_from_loose);
         g_test_add_func("/netconf/order", test_order);
         g_test_add_func("/netconf/errors", test_errors);
+        g_test_add_func("/netconf/quoted-names", test_quoted_names);
         g_test_add_func("/netconf/same-name-other-namespace", test_same_name_in_other_namespace);
         g_test_add_func("/netconf/garbage", test_garbage);
         g_test_add_func("/netconf/man-example", test_man_example);

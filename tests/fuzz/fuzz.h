@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ static inline char *fuzz_strndup(const uint8_t *data, size_t size) {
 /* A failed invariant is a finding: abort so that libFuzzer (or the corpus replay) reports it. */
 #define fuzz_check(expr)                                                                                     \
         do {                                                                                                 \
-                if (!(expr))                                                                                 \
+                if (!(expr)) {                                                                               \
+                        fprintf(stderr, "fuzz_check failed: %s (%s:%d)\n", #expr, __FILE__, __LINE__);      \
                         abort();                                                                             \
+                }                                                                                            \
         } while (0)

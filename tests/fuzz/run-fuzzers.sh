@@ -37,7 +37,13 @@ for t in "${targets[@]}"; do
         printf '%-14s %12s %8s %8s\n' "$t" "${execs:-0}" "$n_crashes" "$seconds"
         if [ "$n_crashes" -gt 0 ]; then
                 status=1
-                grep -m5 -E 'ERROR|SUMMARY|runtime error' "$log" >&2 || true
+                grep -m5 -E 'ERROR|SUMMARY|runtime error|fuzz_check failed' "$log" >&2 || true
+                # The input, so that a crash found on a CI machine can be replayed anywhere.
+                for input in "$crashes"/*; do
+                        [ -f "$input" ] || continue
+                        echo "crash input $(basename "$input") (base64):" >&2
+                        head -c 4096 "$input" | base64 >&2
+                done
         fi
 done
 exit $status
