@@ -220,48 +220,74 @@ static int next_key_or_close(Parser *p, const char *what, char **ret_key, unsign
         return r < 0 ? r : 0;
 }
 
-static int parse_mapping_block(Parser *p, const char *section, CgMapping **array, size_t *n) {
+/* One "key = value;" of a block; a handler takes key and value with TAKE_PTR() when it keeps them. */
+typedef struct KeyValue {
+        char *key, *value;
+        unsigned line, col, vline, vcol;
+} KeyValue;
+
+static void key_value_done(KeyValue *kv) {
+        free(kv->key);
+        free(kv->value);
+}
+
+typedef int (*key_value_fn)(Parser *p, KeyValue *kv, void *userdata);
+
+/* "{ key = value; ... }": calls @handle for each assignment until '}'. */
+static int parse_key_value_block(Parser *p, const char *what, key_value_fn handle, void *userdata) {
         int r = expect(p, CONF_TOKEN_LBRACE, "'{'");
 
-        if (r < 0)
-                return r;
-        for (;;) {
-                _cleanup_free_ char *key = NULL, *value = NULL;
-                unsigned line, col, vline, vcol;
+        while (r >= 0) {
+                _cleanup_(key_value_done) KeyValue kv = {};
 
-                r = next_key_or_close(p, "a controller name or '}'", &key, &line, &col);
-                if (r < 0)
-                        return r;
+                r = next_key_or_close(p, what, &kv.key, &kv.line, &kv.col);
                 if (r > 0)
                         return 0;
-                r = parse_assignment_rest(p, &value, &vline, &vcol);
-                if (r < 0)
-                        return r;
-                /* A mount key may carry mount options: "cpu,nodev,nosuid,noexec". */
-                _cleanup_free_ char *copy = strdup(key);
-                if (!copy)
-                        return -ENOMEM;
-                char *save = NULL;
-                for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-                        bool option = streq(section, "mount") &&
-                                      (streq(w, "nodev") || streq(w, "nosuid") || streq(w, "noexec"));
-                        if (!option && !cgconfig_controller_known(w))
-                                return conf_error_set(p->err, p->file, line, col, "unknown controller '%s' in %s section", w,
-                                                      section);
-                }
-                if (value[0] != '/')
-                        return conf_error_set(p->err, p->file, vline, vcol, "%s path '%s' for %s is not absolute", section,
-                                              value, key);
-                for (size_t i = 0; i < *n; i++)
-                        if (streq((*array)[i].controller, key))
-                                return conf_error_set(p->err, p->file, line, col, "controller '%s' appears twice in %s section",
-                                                      key, section);
-                CgMapping *m = GROW(*array, *n);
-                if (!m)
-                        return -ENOMEM;
-                m->controller = TAKE_PTR(key);
-                m->path = TAKE_PTR(value);
+                if (r >= 0)
+                        r = parse_assignment_rest(p, &kv.value, &kv.vline, &kv.vcol);
+                if (r >= 0)
+                        r = handle(p, &kv, userdata);
         }
+        return r;
+}
+
+typedef struct MappingBlock {
+        const char *section;
+        CgMapping **array;
+        size_t *n;
+} MappingBlock;
+
+static int parse_mapping(Parser *p, KeyValue *kv, void *userdata) {
+        const MappingBlock *b = userdata;
+
+        /* A mount key may carry mount options: "cpu,nodev,nosuid,noexec". */
+        _cleanup_free_ char *copy = strdup(kv->key);
+        if (!copy)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                bool option = streq(b->section, "mount") && (streq(w, "nodev") || streq(w, "nosuid") || streq(w, "noexec"));
+                if (!option && !cgconfig_controller_known(w))
+                        return conf_error_set(p->err, p->file, kv->line, kv->col, "unknown controller '%s' in %s section", w, b->section);
+        }
+        if (kv->value[0] != '/')
+                return conf_error_set(p->err, p->file, kv->vline, kv->vcol, "%s path '%s' for %s is not absolute", b->section,
+                                      kv->value, kv->key);
+        for (size_t i = 0; i < *b->n; i++)
+                if (streq((*b->array)[i].controller, kv->key))
+                        return conf_error_set(p->err, p->file, kv->line, kv->col, "controller '%s' appears twice in %s section",
+                                              kv->key, b->section);
+        CgMapping *m = GROW(*b->array, *b->n);
+        if (!m)
+                return -ENOMEM;
+        m->controller = TAKE_PTR(kv->key);
+        m->path = TAKE_PTR(kv->value);
+        return 0;
+}
+
+static int parse_mapping_block(Parser *p, const char *section, CgMapping **array, size_t *n) {
+        MappingBlock b = { section, array, n };
+        return parse_key_value_block(p, "a controller name or '}'", parse_mapping, &b);
 }
 
 /* Returns 0 if the user (or group) exists, -ENOENT if not, another -errno if the lookup failed. */
@@ -295,51 +321,59 @@ static int parse_mode(const char *s, mode_t *ret) {
         return 0;
 }
 
-static int parse_perm_side(Parser *p, const char *owner, const char *side, CgPermSide *s) {
-        int r = expect(p, CONF_TOKEN_LBRACE, "'{'");
+typedef struct PermSideBlock {
+        const char *owner, *side;
+        CgPermSide *s;
+} PermSideBlock;
 
-        if (r < 0)
+static int parse_perm_id(Parser *p, KeyValue *kv, const PermSideBlock *b) {
+        bool is_gid = kv->key[0] == 'g';
+        char **slot = is_gid ? &b->s->gid : &b->s->uid;
+
+        if (*slot)
+                return conf_error_set(p->err, p->file, kv->line, kv->col, "%s is set twice in perm %s of %s", kv->key, b->side, b->owner);
+        int r = lookup_user(kv->value, is_gid);
+        if (r == -ENOMEM)
                 return r;
-        for (;;) {
-                _cleanup_free_ char *key = NULL, *value = NULL;
-                unsigned line, col, vline, vcol;
+        if (r < 0)
+                return conf_error_set(p->err, p->file, kv->vline, kv->vcol, "unknown %s '%s' in perm %s of %s%s",
+                                      is_gid ? "group" : "user", kv->value, b->side, b->owner,
+                                      strspn(kv->value, "0123456789") == strlen(kv->value)
+                                              ? " (libcgroup takes names here, not numbers)"
+                                              : "");
+        *slot = TAKE_PTR(kv->value);
+        return 0;
+}
 
-                r = next_key_or_close(p, "uid, gid, fperm, dperm or '}'", &key, &line, &col);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        return 0;
-                r = parse_assignment_rest(p, &value, &vline, &vcol);
-                if (r < 0)
-                        return r;
-                if (streq(key, "uid") || streq(key, "gid")) {
-                        bool is_gid = key[0] == 'g';
-                        char **slot = is_gid ? &s->gid : &s->uid;
-                        if (*slot)
-                                return conf_error_set(p->err, p->file, line, col, "%s is set twice in perm %s of %s", key, side, owner);
-                        r = lookup_user(value, is_gid);
-                        if (r == -ENOMEM)
-                                return r;
-                        if (r < 0)
-                                return conf_error_set(p->err, p->file, vline, vcol, "unknown %s '%s' in perm %s of %s%s",
-                                                      is_gid ? "group" : "user", value, side, owner,
-                                                      strspn(value, "0123456789") == strlen(value)
-                                                              ? " (libcgroup takes names here, not numbers)"
-                                                              : "");
-                        *slot = TAKE_PTR(value);
-                } else if (streq(key, "fperm") || (streq(key, "dperm") && streq(side, "admin"))) {
-                        bool d = key[0] == 'd';
-                        if (d ? s->has_dperm : s->has_fperm)
-                                return conf_error_set(p->err, p->file, line, col, "%s is set twice in perm %s of %s", key, side, owner);
-                        if (parse_mode(value, d ? &s->dperm : &s->fperm) < 0)
-                                return conf_error_set(p->err, p->file, vline, vcol,
-                                                      "bad %s '%s' in perm %s of %s (an octal mode from 0 to 7777, e.g. 660)",
-                                                      key, value, side, owner);
-                        *(d ? &s->has_dperm : &s->has_fperm) = true;
-                } else
-                        return conf_error_set(p->err, p->file, line, col, "unknown key '%s' in perm %s of %s (known: uid, gid, fperm%s)",
-                                              key, side, owner, streq(side, "admin") ? ", dperm" : "");
-        }
+static int parse_perm_mode(Parser *p, const KeyValue *kv, const PermSideBlock *b) {
+        bool d = kv->key[0] == 'd';
+        CgPermSide *s = b->s;
+
+        if (d ? s->has_dperm : s->has_fperm)
+                return conf_error_set(p->err, p->file, kv->line, kv->col, "%s is set twice in perm %s of %s", kv->key, b->side, b->owner);
+        if (parse_mode(kv->value, d ? &s->dperm : &s->fperm) < 0)
+                return conf_error_set(p->err, p->file, kv->vline, kv->vcol,
+                                      "bad %s '%s' in perm %s of %s (an octal mode from 0 to 7777, e.g. 660)",
+                                      kv->key, kv->value, b->side, b->owner);
+        *(d ? &s->has_dperm : &s->has_fperm) = true;
+        return 0;
+}
+
+static int parse_perm_setting(Parser *p, KeyValue *kv, void *userdata) {
+        const PermSideBlock *b = userdata;
+        bool admin = streq(b->side, "admin");
+
+        if (streq(kv->key, "uid") || streq(kv->key, "gid"))
+                return parse_perm_id(p, kv, b);
+        if (streq(kv->key, "fperm") || (admin && streq(kv->key, "dperm")))
+                return parse_perm_mode(p, kv, b);
+        return conf_error_set(p->err, p->file, kv->line, kv->col, "unknown key '%s' in perm %s of %s (known: uid, gid, fperm%s)",
+                              kv->key, b->side, b->owner, admin ? ", dperm" : "");
+}
+
+static int parse_perm_side(Parser *p, const char *owner, const char *side, CgPermSide *s) {
+        PermSideBlock b = { owner, side, s };
+        return parse_key_value_block(p, "uid, gid, fperm, dperm or '}'", parse_perm_setting, &b);
 }
 
 /* The "perm" keyword has been read at @line:@col. */
@@ -375,37 +409,34 @@ static int parse_perm(Parser *p, const char *owner, CgPerm *perm, unsigned line,
         return 0;
 }
 
+typedef struct ControllerBlock {
+        const char *owner;
+        CgController *c;
+} ControllerBlock;
+
+static int parse_parameter(Parser *p, KeyValue *kv, void *userdata) {
+        const ControllerBlock *b = userdata;
+        CgController *c = b->c;
+
+        /* The parameter is a file name inside the group directory: nothing may walk out of it. */
+        if (strchr(kv->key, '/') || streq(kv->key, ".") || streq(kv->key, ".."))
+                return conf_error_set(p->err, p->file, kv->line, kv->col, "parameter '%s' of %s in %s is not a file name",
+                                      kv->key, c->name, b->owner);
+        for (size_t i = 0; i < c->n_params; i++)
+                if (streq(c->params[i].name, kv->key))
+                        return conf_error_set(p->err, p->file, kv->line, kv->col, "parameter '%s' is set twice in %s of %s", kv->key,
+                                              c->name, b->owner);
+        CgParam *param = GROW(c->params, c->n_params);
+        if (!param)
+                return -ENOMEM;
+        param->name = TAKE_PTR(kv->key);
+        param->value = TAKE_PTR(kv->value);
+        return 0;
+}
+
 static int parse_controller(Parser *p, const char *owner, CgController *c) {
-        int r = expect(p, CONF_TOKEN_LBRACE, "'{'");
-
-        if (r < 0)
-                return r;
-        for (;;) {
-                _cleanup_free_ char *key = NULL, *value = NULL;
-                unsigned line, col;
-
-                r = next_key_or_close(p, "a parameter name or '}'", &key, &line, &col);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        return 0;
-                r = parse_assignment_rest(p, &value, NULL, NULL);
-                if (r < 0)
-                        return r;
-                /* The parameter is a file name inside the group directory: nothing may walk out of it. */
-                if (strchr(key, '/') || streq(key, ".") || streq(key, ".."))
-                        return conf_error_set(p->err, p->file, line, col, "parameter '%s' of %s in %s is not a file name",
-                                              key, c->name, owner);
-                for (size_t i = 0; i < c->n_params; i++)
-                        if (streq(c->params[i].name, key))
-                                return conf_error_set(p->err, p->file, line, col, "parameter '%s' is set twice in %s of %s", key,
-                                                      c->name, owner);
-                CgParam *param = GROW(c->params, c->n_params);
-                if (!param)
-                        return -ENOMEM;
-                param->name = TAKE_PTR(key);
-                param->value = TAKE_PTR(value);
-        }
+        ControllerBlock b = { owner, c };
+        return parse_key_value_block(p, "a parameter name or '}'", parse_parameter, &b);
 }
 
 static int merge_group(CgGroup **list, size_t *n, const CgGroup *from);
