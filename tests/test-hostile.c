@@ -365,20 +365,6 @@ static int unprivileged_calls(sd_bus *bus, void *userdata) {
 
 /* ---- the fixture: live objects of every kind ---- */
 
-static void umount_below(const char *dir) {
-        g_autofree char *mountinfo = NULL;
-        g_auto(GStrv) lines = NULL;
-
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-                return;
-        lines = g_strsplit(mountinfo, "\n", -1);
-        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
-                        umount2(f[4], MNT_DETACH);
-        }
-}
-
 /* Removes the test's namespace (and with it its links) and the cgroup base, also after a failed assertion. */
 static void hostile_cleanup(void *data) {
         Hostile *h = data;
@@ -386,14 +372,8 @@ static void hostile_cleanup(void *data) {
         if (h->e.bus && h->e.virtd_pid)
                 sd_bus_call_method(h->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteNamespace",
                                    NULL, NULL, "sbt", h->ns, 1, (uint64_t) 0);
-        umount_below(h->e.dir);
-        test_sh(NULL,
-                "for m in $(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo); do "
-                "  [ -d \"$m%s\" ] || continue; "
-                "  for p in $(find \"$m%s\" -name cgroup.procs -exec cat {} +); do echo $p > \"$m/cgroup.procs\"; done 2>/dev/null; "
-                "  find \"$m%s\" -depth -type d -exec rmdir {} + ; "
-                "done",
-                h->base, h->base, h->base);
+        test_umount_below(h->e.dir);
+        test_remove_cgroup_subtree(h->base);
 }
 
 static bool has_feature(Hostile *h, const char *feature) {

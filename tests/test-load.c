@@ -26,32 +26,12 @@ typedef struct Load {
         char *base, *base_arg, *netns_arg;
 } Load;
 
-static void umount_below(const char *dir) {
-        g_autofree char *mountinfo = NULL;
-        g_auto(GStrv) lines = NULL;
-
-        if (!g_file_get_contents("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-                return;
-        lines = g_strsplit(mountinfo, "\n", -1);
-        for (int i = (int) g_strv_length(lines) - 1; i >= 0; i--) {
-                g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
-                if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], dir))
-                        umount2(f[4], MNT_DETACH);
-        }
-}
-
 /* Whatever a failed run leaves: namespaces bound below the run's directory, groups below the base. */
 static void load_cleanup(void *data) {
         Load *l = data;
 
-        umount_below(l->e.dir);
-        test_sh(NULL,
-                "for m in $(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo); do "
-                "  [ -d \"$m%s\" ] || continue; "
-                "  for p in $(find \"$m%s\" -name cgroup.procs -exec cat {} +); do echo $p > \"$m/cgroup.procs\"; done 2>/dev/null; "
-                "  find \"$m%s\" -depth -type d -exec rmdir {} + ; "
-                "done",
-                l->base, l->base, l->base);
+        test_umount_below(l->e.dir);
+        test_remove_cgroup_subtree(l->base);
 }
 
 static void load_start(Load *l) {
