@@ -417,7 +417,10 @@ static bool rule_applies(const CgRule *r, const CgRuleProcess *p) {
                 return false;
         if (!r->process)
                 return true;
-        if (strchr(r->process, '/'))
+        /* libcgroup 2.0 is handed the full path (cgroup_get_procname_from_procfs()) and compares a pattern
+         * with a trailing '*' with that only: "ssh*" never matches, "/usr/sbin/ssh*" does. Followed as is,
+         * so that a rules file places every process where cgrulesengd places it. */
+        if (strchr(r->process, '/') || r->process[strlen(r->process) - 1] == '*')
                 return process_matches(r->process, p->path);
         /* A bare name matches the comm name or the executable's file name, as libcgroup checks both. */
         const char *base = p->path ? strrchr(p->path, '/') : NULL;
