@@ -185,7 +185,9 @@ static void test_template_perm(void) {
         g_assert_true(g_file_get_contents(limit_file, &value, NULL, NULL));
         g_assert_cmpstr(g_strstrip(value), ==, "33554432");
         g_clear_pointer(&value, g_free);
-        pids_file = g_strdup_printf("%s%s/people/nobody/pids.max", mount_of("pids"), f.base);
+        g_free(mount);
+        mount = mount_of("pids");
+        pids_file = g_strdup_printf("%s%s/people/nobody/pids.max", mount, f.base);
         g_assert_true(g_file_get_contents(pids_file, &value, NULL, NULL));
         g_assert_cmpstr(g_strstrip(value), ==, "77");
         /* The level above has no specifier: made plain, as libcgroup makes it (root's, default modes). */
