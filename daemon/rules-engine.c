@@ -103,6 +103,12 @@ static int read_cgroups(pid_t pid, const char *base, ProcInfo *i) {
         bool unified = cgroup_backend_unified();
         int k;
 
+        free(i->cgroups);
+        free(i->cgroup_text);
+        i->cgroups = NULL;
+        i->cgroup_text = NULL;
+        i->p.cgroups = NULL;
+        i->p.n_cgroups = 0;
         snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
         k = read_full_file(path, &i->cgroup_text, NULL);
         if (k < 0)
@@ -440,6 +446,9 @@ static int classify(RulesEngine *e, pid_t pid) {
                 k = apply_rule(e, rule, &info, &error);
                 if (k > 0)
                         e->matches[i]++;
+                /* The "%" lines after a move must see where the process is now, not where it was. */
+                if (k > 0 && (k = read_cgroups(pid, e->manager->groups->base, &info)) < 0 && k != -ESRCH)
+                        log_warning("Cannot read where process %d (%s) is: %s", (int) pid, info.name, strerror(-k));
                 /* A process may exit while it is moved; libcgroup then reports ENOENT. Not worth a warning. */
                 if (k < 0 && kill(pid, 0) < 0 && errno == ESRCH)
                         k = -ESRCH;
