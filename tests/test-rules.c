@@ -780,6 +780,9 @@ static void test_interop_libcgroup(void) {
         }
         g_assert_cmpint(test_sh(NULL, "for c in memory pids; do m=$(awk '$0 ~ / - cgroup2? / && ($NF ~ /(^|,)'$c'(,|$)/ || $9 == \"cgroup2\") { print $5; exit }' /proc/self/mountinfo); "
                                       "mkdir -p $m%s/byname $m%s/bypath $m%s/prefix; done", lcbase, lcbase, lcbase), ==, 0);
+        /* On the unified hierarchy the controllers must be enabled for the children of libcgroup's base. */
+        if (layout.v2)
+                g_assert_cmpint(test_sh(NULL, "echo '+memory +pids' > /sys/fs/cgroup%s/cgroup.subtree_control", lcbase), ==, 0);
 
         probes[0].pid = spawn_as(iuid, igid, np), probes[0].user = RUN_USER, probes[0].process = base_of(np);
         probes[1].pid = spawn(nf, "600", NULL), probes[1].user = "root", probes[1].process = nf;
