@@ -468,28 +468,23 @@ static int check_substitution(const char *d, char spec, const char *value, char 
         return 0;
 }
 
-/* The text for specifier @spec, or NULL when @spec is not one. */
+/* The text for specifier @spec, or NULL when @spec is not one. A name that is unknown becomes the number. */
 static int substitution(const CgRuleProcess *p, char spec, char **ret) {
-        const char *name = NULL;
+        const char *name = spec == 'u' ? p->user : spec == 'g' ? p->group : spec == 'p' ? p->name : NULL;
         int k;
 
-        switch (spec) {
-        case 'u': name = p->user; /* fall through */
-        case 'U':
-                k = name ? asprintf(ret, "%s", name) : asprintf(ret, "%u", (unsigned) p->uid);
-                break;
-        case 'g': name = p->group; /* fall through */
-        case 'G':
-                k = name ? asprintf(ret, "%s", name) : asprintf(ret, "%u", (unsigned) p->gid);
-                break;
-        case 'p': name = p->name; /* fall through */
-        case 'P':
-                k = name ? asprintf(ret, "%s", name) : asprintf(ret, "%d", (int) p->pid);
-                break;
-        default:
+        if (!strchr("uUgGpP", spec) || !spec) {
                 *ret = NULL;
                 return 0;
         }
+        if (name)
+                k = asprintf(ret, "%s", name);
+        else if (spec == 'u' || spec == 'U')
+                k = asprintf(ret, "%u", (unsigned) p->uid);
+        else if (spec == 'g' || spec == 'G')
+                k = asprintf(ret, "%u", (unsigned) p->gid);
+        else
+                k = asprintf(ret, "%d", (int) p->pid);
         return k < 0 ? -ENOMEM : 0;
 }
 
