@@ -597,38 +597,10 @@ static int group_spec(Manager *m, const char *name, const CgGroup *g, const char
         return 0;
 }
 
-static uint32_t perm_uid(const char *name) {
-        struct passwd *pw = name ? getpwnam(name) : NULL;
-        return pw ? pw->pw_uid : CGROUP_PERM_UNSET;
-}
-
-static uint32_t perm_gid(const char *name) {
-        struct group *gr = name ? getgrnam(name) : NULL;
-        return gr ? gr->gr_gid : CGROUP_PERM_UNSET;
-}
-
-static CgroupPerm perm_of(const CgPerm *p) {
-        CgroupPerm c = CGROUP_PERM_NULL;
-
-        if (!p->present)
-                return c;
-        c.task_uid = perm_uid(p->task.uid);
-        c.task_gid = perm_gid(p->task.gid);
-        c.admin_uid = perm_uid(p->admin.uid);
-        c.admin_gid = perm_gid(p->admin.gid);
-        if (p->task.has_fperm)
-                c.task_fperm = p->task.fperm;
-        if (p->admin.has_fperm)
-                c.admin_fperm = p->admin.fperm;
-        if (p->admin.has_dperm)
-                c.admin_dperm = p->admin.dperm;
-        return c;
-}
-
 static int do_group_create(Manager *m, const CgGroup *g, sd_bus_error *error) {
         _cleanup_(spec_done) GroupSpec spec = {};
         _cleanup_strv_free_ char **params = NULL;
-        CgroupPerm perm = perm_of(&g->perm);
+        CgroupPerm perm = cgconfig_perm_resolve(&g->perm);
         int r;
 
         if ((r = group_spec(m, g->name, g, NULL, &spec, error)) < 0)

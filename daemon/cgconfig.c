@@ -902,3 +902,32 @@ int cgconfig_load(const char *main_path, const char *dropin_dir, CgConfig **ret,
         *ret = TAKE_PTR(c);
         return 0;
 }
+
+static uint32_t perm_uid(const char *name) {
+        struct passwd *pw = name ? getpwnam(name) : NULL;
+        return pw ? pw->pw_uid : CGROUP_PERM_UNSET;
+}
+
+static uint32_t perm_gid(const char *name) {
+        struct group *gr = name ? getgrnam(name) : NULL;
+        return gr ? gr->gr_gid : CGROUP_PERM_UNSET;
+}
+
+CgroupPerm cgconfig_perm_resolve(const CgPerm *p) {
+        CgroupPerm c = CGROUP_PERM_NULL;
+
+        assert(p);
+        if (!p->present)
+                return c;
+        c.task_uid = perm_uid(p->task.uid);
+        c.task_gid = perm_gid(p->task.gid);
+        c.admin_uid = perm_uid(p->admin.uid);
+        c.admin_gid = perm_gid(p->admin.gid);
+        if (p->task.has_fperm)
+                c.task_fperm = p->task.fperm;
+        if (p->admin.has_fperm)
+                c.admin_fperm = p->admin.fperm;
+        if (p->admin.has_dperm)
+                c.admin_dperm = p->admin.dperm;
+        return c;
+}

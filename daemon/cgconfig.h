@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgroup-backend.h"
 #include "conf-lexer.h"
 
 /* One side of a perm{} section: who owns the tasks file (task) or the rest of the group (admin). */
@@ -106,6 +107,9 @@ int cgconfig_merge(CgConfig *into, const CgConfig *from);
  * A missing main file or drop-in directory counts as empty. Errors name the file that failed.
  */
 int cgconfig_load(const char *main_path, const char *dropin_dir, CgConfig **ret, ConfError *err);
+
+/* The uids, gids and modes of @p for cgroup_backend_create(); names the parser checked, unset fields unset. */
+CgroupPerm cgconfig_perm_resolve(const CgPerm *p);
 
 /* Frees what a group holds (for callers that build or trim a CgConfig). */
 void cgconfig_group_done(CgGroup *g);

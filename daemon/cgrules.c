@@ -74,13 +74,25 @@ static int resolve_subject(CgRule *rule, const char *key, const char *file, unsi
         return rule->name ? 0 : -ENOMEM;
 }
 
-/* Checks a destination (template) without expanding it. */
-static int destination_check(const char *d, char **ret_reason) {
+/* No "." or ".." component: the destination stays inside the hierarchy. */
+static int components_check(const char *d, char **ret_reason) {
         _cleanup_free_ char *copy = strdup(d);
         char *save = NULL;
 
         if (!copy)
                 return -ENOMEM;
+        for (char *w = strtok_r(copy, "/", &save); w; w = strtok_r(NULL, "/", &save))
+                if ((streq(w, "..") || streq(w, ".")) && !ret_reason)
+                        return -EINVAL;
+                else if (streq(w, "..") || streq(w, "."))
+                        return asprintf(ret_reason, "destination '%s' contains '%s', which would leave the hierarchy", d, w) < 0
+                                       ? -ENOMEM
+                                       : -EINVAL;
+        return 0;
+}
+
+/* Checks a destination (template) without expanding it. */
+static int destination_check(const char *d, char **ret_reason) {
         for (const char *p = d; *p; p++) {
                 if (*p == '\\' && p[1] == '%') {
                         p++;
@@ -93,14 +105,7 @@ static int destination_check(const char *d, char **ret_reason) {
                                         d, p[1] ? p[1] : ' ') < 0 ? -ENOMEM : -EINVAL;
                 }
         }
-        for (char *w = strtok_r(copy, "/", &save); w; w = strtok_r(NULL, "/", &save))
-                if ((streq(w, "..") || streq(w, ".")) && !ret_reason)
-                        return -EINVAL;
-                else if (streq(w, "..") || streq(w, "."))
-                        return asprintf(ret_reason, "destination '%s' contains '%s', which would leave the hierarchy", d, w) < 0
-                                       ? -ENOMEM
-                                       : -EINVAL;
-        return 0;
+        return components_check(d, ret_reason);
 }
 
 static int parse_line(CgRules *rules, Field *f, size_t n, const char *file, unsigned line, ConfError *err) {
@@ -351,6 +356,45 @@ static bool process_matches(const char *pattern, const char *value) {
         return streq(pattern, value);
 }
 
+static bool controllers_meet(char **wanted, const char *line) {
+        _cleanup_strv_free_ char **have = NULL;
+
+        /* The unified hierarchy's line lists no controllers: it holds them all. */
+        if (!wanted || !*line)
+                return true;
+        have = strv_split(line, ",");
+        for (char **w = wanted; have && *w; w++)
+                if (strv_contains(have, *w))
+                        return true;
+        return false;
+}
+
+/* @path with a '/' after it starts with @dest. */
+static bool path_has_prefix(const char *path, const char *dest) {
+        size_t dl = strlen(dest), pl = strlen(path);
+
+        if (pl >= dl)
+                return strncmp(path, dest, dl) == 0;
+        return pl + 1 == dl && dest[pl] == '/' && strncmp(path, dest, pl) == 0;
+}
+
+/* libcgroup's cgroup_compare_ignore_rule(): the process sits in the destination or below it, compared as
+ * a string prefix ("Folder" also covers "Folders"); the root destination only covers the root. */
+static bool in_destination(const CgRule *r, const CgRuleProcess *p) {
+        const char *dest = r->destination;
+
+        while (*dest == '/')
+                dest++;
+        for (size_t i = 0; i < p->n_cgroups; i++) {
+                const char *path = p->cgroups[i].path;
+                if (!path || !controllers_meet(r->controllers, p->cgroups[i].controllers))
+                        continue;
+                if (!*dest ? streq(path, "/") : path_has_prefix(path + (*path == '/'), dest))
+                        return true;
+        }
+        return false;
+}
+
 static bool rule_applies(const CgRule *r, const CgRuleProcess *p) {
         bool subject = false;
 
@@ -369,9 +413,14 @@ static bool rule_applies(const CgRule *r, const CgRuleProcess *p) {
         }
         if (!subject)
                 return false;
+        if (r->ignore && !in_destination(r, p))
+                return false;
         if (!r->process)
                 return true;
-        if (strchr(r->process, '/'))
+        /* libcgroup 2.0 is handed the full path (cgroup_get_procname_from_procfs()) and compares a pattern
+         * with a trailing '*' with that only: "ssh*" never matches, "/usr/sbin/ssh*" does. Followed as is,
+         * so that a rules file places every process where cgrulesengd places it. */
+        if (strchr(r->process, '/') || r->process[strlen(r->process) - 1] == '*')
                 return process_matches(r->process, p->path);
         /* A bare name matches the comm name or the executable's file name, as libcgroup checks both. */
         const char *base = p->path ? strrchr(p->path, '/') : NULL;
@@ -393,17 +442,57 @@ int cgrules_match(const CgRules *rules, const CgRuleProcess *p, size_t *ret_inde
         return -ENOENT;
 }
 
-static int reason_control(char **ret_reason, const char *d) {
-        if (ret_reason && asprintf(ret_reason, "expanded destination '%s' contains a control character", d) < 0)
+static int refuse(char **ret_reason, const char *format, ...) _printf_(2, 3);
+static int refuse(char **ret_reason, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_reason)
+                return -EINVAL;
+        va_start(ap, format);
+        if (vasprintf(ret_reason, format, ap) < 0)
                 *ret_reason = NULL;
+        va_end(ap);
         return -EINVAL;
+}
+
+/* A name put in for a specifier must stay one path component and must not be a specifier itself. */
+static int check_substitution(const char *d, char spec, const char *value, char **ret_reason) {
+        if (streq(value, ".") || streq(value, "..") || strchr(value, '/'))
+                return refuse(ret_reason, "destination '%s': %%%c would be '%s', which would leave the hierarchy", d, spec, value);
+        if (strchr(value, '%'))
+                return refuse(ret_reason, "destination '%s': %%%c would be '%s', which refers back to a template (a loop)", d,
+                              spec, value);
+        for (const char *c = value; *c; c++)
+                if ((unsigned char) *c < ' ')
+                        return refuse(ret_reason, "destination '%s': %%%c would contain a control character", d, spec);
+        return 0;
+}
+
+/* The text for specifier @spec, or NULL when @spec is not one. A name that is unknown becomes the number. */
+static int substitution(const CgRuleProcess *p, char spec, char **ret) {
+        const char *name = spec == 'u' ? p->user : spec == 'g' ? p->group : spec == 'p' ? p->name : NULL;
+        int k;
+
+        if (!strchr("uUgGpP", spec) || !spec) {
+                *ret = NULL;
+                return 0;
+        }
+        if (name)
+                k = asprintf(ret, "%s", name);
+        else if (spec == 'u' || spec == 'U')
+                k = asprintf(ret, "%u", (unsigned) p->uid);
+        else if (spec == 'g' || spec == 'G')
+                k = asprintf(ret, "%u", (unsigned) p->gid);
+        else
+                k = asprintf(ret, "%d", (int) p->pid);
+        return k < 0 ? -ENOMEM : 0;
 }
 
 int cgrules_expand_destination(const char *d, const CgRuleProcess *p, char **ret, char **ret_reason) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         FILE *f;
-        int r;
+        int r = 0;
 
         assert(d);
         assert(p);
@@ -411,7 +500,8 @@ int cgrules_expand_destination(const char *d, const CgRuleProcess *p, char **ret
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        for (const char *c = d; *c; c++) {
+        for (const char *c = d; *c && r >= 0; c++) {
+                _cleanup_free_ char *value = NULL;
                 if (*c == '\\' && c[1] == '%') {
                         fputc('%', f);
                         c++;
@@ -421,34 +511,98 @@ int cgrules_expand_destination(const char *d, const CgRuleProcess *p, char **ret
                         fputc(*c, f);
                         continue;
                 }
-                const char *name = NULL;
-                switch (*++c) {
-                case 'u': name = p->user; /* fall through */
-                case 'U':
-                        name ? fputs(name, f) : fprintf(f, "%u", (unsigned) p->uid);
-                        break;
-                case 'g': name = p->group; /* fall through */
-                case 'G':
-                        name ? fputs(name, f) : fprintf(f, "%u", (unsigned) p->gid);
-                        break;
-                case 'p': name = p->name; /* fall through */
-                case 'P':
-                        name ? fputs(name, f) : fprintf(f, "%d", (int) p->pid);
-                        break;
-                default:
-                        fputc('%', f);
-                        fputc(*c, f);
-                }
+                r = substitution(p, *++c, &value);
+                if (r >= 0 && value)
+                        r = check_substitution(d, *c, value, ret_reason);
+                if (r >= 0)
+                        value ? fputs(value, f) : fprintf(f, "%%%c", *c);
         }
         if (fclose(f) != 0)
                 return -ENOMEM;
-        /* A process may call itself "..", a user name may hold odd bytes: check what came out. */
-        r = destination_check(buf, ret_reason);
         if (r < 0)
                 return r;
-        for (const char *c = buf; *c; c++)
-                if ((unsigned char) *c < ' ')
-                        return reason_control(ret_reason, buf);
+        /* Each name was checked alone; the whole is checked again so that no later change to the rules
+         * above can let a ".." through. */
+        r = components_check(buf, ret_reason);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* Where line @line (1-based) starts, or the end of the text. */
+static const char *line_start(const char *text, unsigned line) {
+        const char *s = text;
+
+        for (unsigned l = 1; l < line && *s; l++) {
+                const char *nl = strchr(s, '\n');
+                s = nl ? nl + 1 : s + strlen(s);
+        }
+        return s;
+}
+
+static size_t line_length(const char *s) {
+        const char *nl = strchr(s, '\n');
+        return nl ? (size_t) (nl - s + 1) : strlen(s);
+}
+
+int cgrules_text_line(const char *text, unsigned line, char **ret) {
+        const char *s;
+
+        assert(text);
+        assert(ret);
+        s = line >= 1 ? line_start(text, line) : text + strlen(text);
+        *ret = strndup(s, line_length(s));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static bool line_dropped(const unsigned *drop, size_t n, unsigned line) {
+        for (size_t i = 0; i < n; i++)
+                if (drop[i] == line)
+                        return true;
+        return false;
+}
+
+static void put_insert(FILE *f, const char *insert) {
+        size_t l = insert ? strlen(insert) : 0;
+
+        if (l == 0)
+                return;
+        fputs(insert, f);
+        if (insert[l - 1] != '\n')
+                fputc('\n', f);
+}
+
+int cgrules_text_splice(const char *text, const unsigned *drop, size_t n_drop, unsigned before, const char *insert,
+                        char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        bool inserted = false;
+        unsigned line = 1;
+        FILE *f;
+
+        assert(text);
+        assert(ret);
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        for (const char *s = text; *s; line++) {
+                size_t l = line_length(s);
+                if (line == before) {
+                        put_insert(f, insert);
+                        inserted = true;
+                }
+                if (!line_dropped(drop, n_drop, line)) {
+                        fwrite(s, 1, l, f);
+                        if (s[l - 1] != '\n' && !inserted && insert && *insert)
+                                fputc('\n', f); /* the last line had none; the insertion follows it */
+                }
+                s += l;
+        }
+        if (!inserted)
+                put_insert(f, insert);
+        if (fclose(f) != 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(buf);
         return 0;
 }

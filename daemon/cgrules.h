@@ -55,6 +55,12 @@ int cgrules_load(const char *main_path, const char *dropin_dir, CgRules **ret, C
 /* Canonical text: one tab-separated line per rule, "%" for continuations, no comments. */
 int cgrules_serialize(const CgRules *r, char **ret);
 
+/* One line of /proc/PID/cgroup, the path made relative to the managed base. */
+typedef struct CgRuleCgroup {
+        const char *controllers; /* "cpu,cpuacct"; "" for the unified hierarchy, which holds every controller */
+        const char *path;        /* relative to the managed base ("/" = the base); NULL when outside it */
+} CgRuleCgroup;
+
 /* What the matcher knows of a process. Names may be NULL when they cannot be resolved. */
 typedef struct CgRuleProcess {
         uid_t uid;
@@ -66,11 +72,17 @@ typedef struct CgRuleProcess {
         pid_t pid;
         const char *name; /* comm, as in /proc/PID/status */
         const char *path; /* the executable's full path, or NULL */
+        const CgRuleCgroup *cgroups; /* where it is now; only "ignore" rules look at it */
+        size_t n_cgroups;
 } CgRuleProcess;
 
 /**
  * cgrules_match() - the first rule that applies to @p, as libcgroup picks it.
  * @ret_index: index of the matching rule; the continuation ("%") rules right after it apply as well
+ *
+ * An "ignore" rule applies, as in libcgroup 2.0, only to a process that is already in its destination
+ * (or below it; the destination is compared as a string prefix) in one of the rule's controllers; for
+ * any other process the search goes on with the next rule.
  *
  * Returns 0 on a match, -ENOENT when no rule applies.
  */
@@ -81,7 +93,24 @@ int cgrules_match(const CgRules *r, const CgRuleProcess *p, size_t *ret_index);
  *
  * Follows libcgroup's code (which its man page describes the other way round): %u user name, %U uid,
  * %g group name, %G gid, %p process name, %P pid; a name that is unknown becomes the number. "\%" is a
- * literal '%'. Refuses (-EINVAL, with a reason) a result that would leave the hierarchy, e.g. a process
- * named "..".
+ * literal '%'. A substituted name must be one path component: one that is "." or "..", holds a '/' (a
+ * process may name itself so with prctl()) or a control character would leave the hierarchy, and one
+ * that holds a '%' would make the destination refer back to a template; both are refused (-EINVAL, with
+ * a reason).
  */
 int cgrules_expand_destination(const char *destination, const CgRuleProcess *p, char **ret, char **ret_reason);
+
+/**
+ * cgrules_text_splice() - @text with some lines dropped and @insert placed before line @before.
+ * @drop: 1-based line numbers to leave out
+ * @before: 1-based line to insert in front of; 0 or past the last line appends (after a newline)
+ * @insert: whole lines, may be NULL; a missing final newline is added
+ *
+ * Persistent edits change the administrator's file this way, so that every other byte (comments, blank
+ * lines, alignment) stays as it was.
+ */
+int cgrules_text_splice(const char *text, const unsigned *drop, size_t n_drop, unsigned before, const char *insert,
+                        char **ret);
+
+/* Line @line (1-based) of @text with its newline; "" past the end. */
+int cgrules_text_line(const char *text, unsigned line, char **ret);

@@ -522,7 +522,7 @@ static int cpuset_inherit(GroupRegistry *r, const char *top, const char *full, c
                         if (streq(dir, full) && (k = strv_extend(inherited, names[i])) < 0)
                                 return k;
                 next:
-                        if (!end)
+                        if (!end || !*end) /* the last level done (end at the NUL when top is full itself) */
                                 break;
                 }
         }

@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "atomic-file.h"
 #include "cgconfig.h"
 #include "fileio.h"
 #include "group-watch.h"
@@ -33,22 +32,12 @@
 #include "macro.h"
 #include "manager.h"
 #include "rules-engine.h"
+#include "rules-internal.h"
 #include "strv.h"
 #include "virtd-bus.h"
 
-struct RulesEngine {
-        Manager *manager;
-        CgRules *rules;
-        uint64_t *matches; /* one counter per rule */
-        CgConfig *templates; /* cgconfig.conf, for its template{} sections */
-        char *main_path;    /* <config-dir>/cgrules.conf: where persistent changes go */
-        int fd;             /* the proc connector socket */
-        sd_event_source *source;
-        pid_t *inherited; /* children of sticky processes: sticky as well, as cgrulesengd treats them */
-        size_t n_inherited;
-};
 
-static const char runtime_origin[] = "<runtime>";
+const char rules_runtime_origin[] = "<runtime>";
 
 static int load_files(Manager *m, CgRules **ret_rules, CgConfig **ret_config, char **ret_message) {
         _cleanup_free_ char *rules = NULL, *rules_d = NULL, *conf = NULL, *conf_d = NULL;
@@ -81,6 +70,8 @@ typedef struct ProcInfo {
         char *user;
         char *group;
         gid_t *groups;
+        CgRuleCgroup *cgroups;
+        char *cgroup_text; /* /proc/PID/cgroup, cut into the strings cgroups point to */
         bool names_resolved;
 } ProcInfo;
 
@@ -89,6 +80,62 @@ static void proc_info_done(ProcInfo *i) {
         free(i->user);
         free(i->group);
         free(i->groups);
+        free(i->cgroups);
+        free(i->cgroup_text);
+}
+
+/* @path relative to the managed @base: "/" for the base itself, NULL when outside it. */
+static const char *relative_to(const char *base, const char *path) {
+        size_t l = strlen(base);
+
+        if (l <= 1)
+                return path;
+        if (strncmp(path, base, l) != 0 || (path[l] && path[l] != '/'))
+                return NULL;
+        return path[l] ? path + l : "/";
+}
+
+/* Where the process is, from /proc/PID/cgroup. On a hybrid layout the unified line ("0::") holds no
+ * controller and is left out; on a unified one it stands for every controller. */
+static int read_cgroups(pid_t pid, const char *base, ProcInfo *i) {
+        char path[64];
+        size_t n = 0, lines = 1;
+        bool unified = cgroup_backend_unified();
+        int k;
+
+        free(i->cgroups);
+        free(i->cgroup_text);
+        i->cgroups = NULL;
+        i->cgroup_text = NULL;
+        i->p.cgroups = NULL;
+        i->p.n_cgroups = 0;
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        k = read_full_file(path, &i->cgroup_text, NULL);
+        if (k < 0)
+                return k == -ENOENT ? -ESRCH : k;
+        for (const char *c = i->cgroup_text; *c; c++)
+                lines += *c == '\n';
+        i->cgroups = calloc(lines, sizeof(CgRuleCgroup));
+        if (!i->cgroups)
+                return -ENOMEM;
+        for (char *line = i->cgroup_text, *next; line && *line; line = next) {
+                char *controllers, *where;
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                controllers = strchr(line, ':');
+                where = controllers ? strchr(controllers + 1, ':') : NULL;
+                if (!where)
+                        continue;
+                *controllers++ = 0;
+                *where++ = 0;
+                if (!*controllers && !unified)
+                        continue;
+                i->cgroups[n++] = (CgRuleCgroup) { .controllers = controllers, .path = relative_to(base, where) };
+        }
+        i->p.cgroups = i->cgroups;
+        i->p.n_cgroups = n;
+        return 0;
 }
 
 static int parse_groups(const char *s, gid_t **ret, size_t *ret_n) {
@@ -138,7 +185,7 @@ static int resolve_names(ProcInfo *i) {
 }
 
 /* Effective ids, as cgrulesengd matches them. -ESRCH when the process is gone or is a kernel thread. */
-static int proc_info_read(pid_t pid, ProcInfo *i) {
+static int proc_info_read(pid_t pid, const char *base, ProcInfo *i) {
         _cleanup_free_ char *status = NULL;
         char path[64], exe[4096];
         unsigned long ids[2];
@@ -173,6 +220,8 @@ static int proc_info_read(pid_t pid, ProcInfo *i) {
         }
         if (!have_uid || !have_gid)
                 return -ESRCH;
+        if ((k = read_cgroups(pid, base, i)) < 0)
+                return k;
         i->p.name = i->name;
         i->p.path = i->path;
         i->p.groups = i->groups;
@@ -229,10 +278,10 @@ static const char *skip_slash(const char *s) {
         return s;
 }
 
-/* The template{} whose name is the rule's destination, as libcgroup pairs them. */
-static const CgGroup *find_template(RulesEngine *e, const char *destination) {
+/* The template{} of that name, as libcgroup pairs a destination level with a template. */
+static const CgGroup *find_template(RulesEngine *e, const char *name) {
         for (size_t i = 0; e->templates && i < e->templates->n_templates; i++)
-                if (streq(skip_slash(e->templates->templates[i].name), skip_slash(destination)))
+                if (streq(skip_slash(e->templates->templates[i].name), skip_slash(name)))
                         return &e->templates->templates[i];
         return NULL;
 }
@@ -256,20 +305,97 @@ static int template_params(const CgGroup *t, char **controllers, char ***ret) {
         return 0;
 }
 
+/* The controllers of @wanted in which group @path does not exist yet. */
+static int missing_controllers(GroupRegistry *reg, const char *path, char **wanted, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        Group *g = group_registry_lookup(reg, path);
+        int k;
+
+        if (!l)
+                return -ENOMEM;
+        for (char **c = wanted; *c; c++)
+                if ((!g || !strv_contains(g->controllers, *c)) && (k = strv_extend(&l, *c)) < 0)
+                        return k;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Makes one level of a destination: from the template{} named like the rule's destination at that level,
+ * with its parameters and perm{}, or empty when that level has no specifier or no template. */
+static int create_level(RulesEngine *e, const char *template_name, const char *path, char **controllers,
+                        sd_bus_error *error) {
+        _cleanup_strv_free_ char **missing = NULL, **params = NULL;
+        const CgGroup *t = strchr(template_name, '%') ? find_template(e, template_name) : NULL;
+        CgroupPerm perm = t ? cgconfig_perm_resolve(&t->perm) : CGROUP_PERM_NULL;
+        GroupSpec spec;
+        int k;
+
+        if ((k = missing_controllers(e->manager->groups, path, controllers, &missing)) < 0 || !missing[0])
+                return k;
+        if ((k = template_params(t, missing, &params)) < 0)
+                return k;
+        spec = (GroupSpec) { .controllers = missing, .path = (char *) path };
+        return group_create(e->manager->groups, &spec, params, &perm, NULL, error);
+}
+
+/* libcgroup's cgroup_create_template_group(): every missing level of the expanded destination is made in
+ * turn. A substituted name is one path component, so the levels of the rule's destination and of the
+ * expanded path correspond one to one. */
+static int create_destination(RulesEngine *e, const CgRule *rule, const GroupSpec *spec, sd_bus_error *error) {
+        _cleanup_strv_free_ char **tl = strv_split(rule->destination, "/"), **gl = strv_split(spec->path, "/");
+        size_t n = strv_length(gl);
+        int k = 0;
+
+        if (!tl || !gl)
+                return -ENOMEM;
+        if (strv_length(tl) != n)
+                return virtd_bus_error_setf(error, EINVAL, "destination '%s' expands to %s, a different depth.",
+                                            rule->destination, spec->path);
+        for (size_t i = 1; i <= n && k >= 0; i++) {
+                _cleanup_free_ char *path = NULL, *tname = NULL, *g = NULL;
+                char *saved_t = tl[i], *saved_g = gl[i];
+                tl[i] = gl[i] = NULL;
+                tname = strv_join(tl, "/");
+                g = strv_join(gl, "/");
+                tl[i] = saved_t;
+                gl[i] = saved_g;
+                if (!tname || !g || asprintf(&path, "/%s", g) < 0)
+                        return -ENOMEM;
+                k = create_level(e, tname, path, spec->controllers, error);
+        }
+        return k;
+}
+
+/* Whether the process is in @spec's group in every one of its controllers already. */
+static bool already_in(const ProcInfo *info, const GroupSpec *spec) {
+        for (char **c = spec->controllers; *c; c++) {
+                bool found = false;
+                for (size_t i = 0; i < info->p.n_cgroups && !found; i++) {
+                        _cleanup_strv_free_ char **have = strv_split(info->p.cgroups[i].controllers, ",");
+                        if (have && (!have[0] || strv_contains(have, *c)))
+                                found = info->p.cgroups[i].path && streq(info->p.cgroups[i].path, spec->path);
+                }
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
 /* Moves pid as one rule line says. Destinations are relative to the managed base, so a rule can never
- * move a process out of virtd's subtree; destinations with specifiers are created on demand, from the
- * template{} of the same name when there is one (libcgroup creates them empty otherwise). */
+ * move a process out of virtd's subtree; destinations with specifiers are created on demand, level by
+ * level, from the template{} sections. Where there is no template libcgroup 2.0 gives up
+ * (ECGROUPNOTEXIST) and leaves the process; virtd makes the group empty instead.
+ * Returns 1 when the process was moved, 0 when it was there already. */
 static int apply_rule(RulesEngine *e, const CgRule *rule, const ProcInfo *info, sd_bus_error *error) {
-        _cleanup_strv_free_ char **controllers = NULL, **params = NULL;
+        _cleanup_strv_free_ char **controllers = NULL;
         _cleanup_free_ char *dest = NULL, *why = NULL, *joined = NULL, *spec_text = NULL;
-        GroupSpec spec = {};
+        _cleanup_(group_spec_done) GroupSpec spec = {};
         GroupRegistry *reg = e->manager->groups;
         int k;
 
         k = cgrules_expand_destination(rule->destination, &info->p, &dest, &why);
         if (k < 0)
-                return k == -EINVAL ? virtd_bus_error_setf(error, EINVAL, "%s:%u: %s.", rule->file, rule->line, strempty(why))
-                                    : k;
+                return k == -EINVAL ? virtd_bus_error_setf(error, EINVAL, "%s.", strempty(why)) : k;
         if ((k = rule_controllers(rule, &controllers)) < 0)
                 return k;
         if (!(joined = strv_join(controllers, ",")) || asprintf(&spec_text, "%s:/%s", joined, skip_slash(dest)) < 0)
@@ -277,23 +403,18 @@ static int apply_rule(RulesEngine *e, const CgRule *rule, const ProcInfo *info, 
         k = group_parse_spec(spec_text, &spec, error);
         if (k < 0)
                 return k;
-        if (streq(spec.path, "/")) {
-                k = virtd_bus_error_setf(error, EINVAL, "%s:%u: destination '%s' is the managed base itself.", rule->file,
-                                         rule->line, rule->destination);
-                goto done;
-        }
+        if (streq(spec.path, "/"))
+                return virtd_bus_error_setf(error, EINVAL, "destination '%s' is the managed base itself.", rule->destination);
+        if (already_in(info, &spec))
+                return 0;
         k = group_move(reg, &spec, &info->p.pid, 1, /* sticky= */ false, error);
         if (k != -ENOENT || !strchr(rule->destination, '%'))
-                goto done;
+                return k < 0 ? k : 1;
         sd_bus_error_free(error);
-        k = template_params(find_template(e, rule->destination), controllers, &params);
-        if (k >= 0)
-                k = group_create(reg, &spec, params, &CGROUP_PERM_NULL, NULL, error);
+        k = create_destination(e, rule, &spec, error);
         if (k >= 0)
                 k = group_move(reg, &spec, &info->p.pid, 1, /* sticky= */ false, error);
-done:
-        group_spec_done(&spec);
-        return k;
+        return k < 0 ? k : 1;
 }
 
 /* Classifies one process. Returns 1 when a rule matched, 0 when none did (the process stays where it is:
@@ -305,7 +426,7 @@ static int classify(RulesEngine *e, pid_t pid) {
 
         if (!e->rules || e->rules->n_rules == 0 || is_sticky(e, pid))
                 return 0;
-        k = proc_info_read(pid, &info);
+        k = proc_info_read(pid, e->manager->groups->base, &info);
         if (k < 0)
                 return k;
         if (cgrules_match(e->rules, &info.p, &index) < 0)
@@ -318,10 +439,16 @@ static int classify(RulesEngine *e, pid_t pid) {
                 const CgRule *rule = &e->rules->rules[i];
                 sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                e->matches[i]++;
-                if (rule->ignore)
+                if (rule->ignore) {
+                        e->matches[i]++;
                         continue;
+                }
                 k = apply_rule(e, rule, &info, &error);
+                if (k > 0)
+                        e->matches[i]++;
+                /* The "%" lines after a move must see where the process is now, not where it was. */
+                if (k > 0 && (k = read_cgroups(pid, e->manager->groups->base, &info)) < 0 && k != -ESRCH)
+                        log_warning("Cannot read where process %d (%s) is: %s", (int) pid, info.name, strerror(-k));
                 /* A process may exit while it is moved; libcgroup then reports ENOENT. Not worth a warning. */
                 if (k < 0 && kill(pid, 0) < 0 && errno == ESRCH)
                         k = -ESRCH;
@@ -464,7 +591,7 @@ static int connector_open(int *ret) {
         return 0;
 }
 
-static void set_rules(RulesEngine *e, CgRules *rules, uint64_t *matches) {
+void rules_engine_set_rules(RulesEngine *e, CgRules *rules, uint64_t *matches) {
         cgrules_free(e->rules);
         free(e->matches);
         e->rules = rules;
@@ -513,7 +640,7 @@ RulesEngine *rules_engine_free(RulesEngine *e) {
         sd_event_source_disable_unref(e->source);
         if (e->fd >= 0)
                 close(e->fd);
-        set_rules(e, NULL, NULL);
+        rules_engine_set_rules(e, NULL, NULL);
         cgconfig_free(e->templates);
         free(e->main_path);
         free(e->inherited);
@@ -537,7 +664,7 @@ int rules_engine_reload(RulesEngine *e, char **ret_message) {
                 cgconfig_free(config);
                 return -ENOMEM;
         }
-        set_rules(e, rules, matches);
+        rules_engine_set_rules(e, rules, matches);
         cgconfig_free(e->templates);
         e->templates = config;
         log_info("Loaded %zu cgrules line%s.", rules->n_rules, rules->n_rules == 1 ? "" : "s");
@@ -550,215 +677,6 @@ const CgRules *rules_engine_rules(RulesEngine *e) {
 
 uint64_t rules_engine_matches(RulesEngine *e, size_t index) {
         return e->rules && index < e->rules->n_rules ? e->matches[index] : 0;
-}
-
-/* Editing: every change builds a complete new rule list, saves it when asked, and only then replaces the
- * list in use, so that a refused or failed change leaves nothing half-applied. */
-
-static int rule_copy(const CgRule *from, CgRule *to) {
-        int k;
-
-        *to = *from;
-        to->file = to->name = to->process = to->destination = NULL;
-        to->controllers = NULL;
-        if (!(to->file = strdup(from->file)) || (from->name && !(to->name = strdup(from->name))) ||
-            (from->process && !(to->process = strdup(from->process))) || !(to->destination = strdup(from->destination)))
-                return -ENOMEM;
-        if (!from->controllers)
-                return 0;
-        if (!(to->controllers = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        for (char **c = from->controllers; *c; c++)
-                if ((k = strv_extend(&to->controllers, *c)) < 0)
-                        return k;
-        return 0;
-}
-
-typedef struct Draft {
-        CgRules *rules;
-        uint64_t *matches;
-} Draft;
-
-static void draft_done(Draft *d) {
-        cgrules_free(d->rules);
-        free(d->matches);
-}
-
-static int draft_new(size_t n, Draft *ret) {
-        ret->rules = calloc(1, sizeof(CgRules));
-        ret->matches = calloc(n + 1, sizeof(uint64_t));
-        if (ret->rules)
-                ret->rules->rules = calloc(n + 1, sizeof(CgRule));
-        if (!ret->rules || !ret->matches || !ret->rules->rules)
-                return -ENOMEM;
-        return 0;
-}
-
-/* Appends a copy of rule @i of @from (with its counter) to the draft. */
-static int draft_take(Draft *d, const CgRule *rule, uint64_t matches) {
-        CgRule *slot = &d->rules->rules[d->rules->n_rules];
-        int k = rule_copy(rule, slot);
-
-        d->matches[d->rules->n_rules++] = matches;
-        return k;
-}
-
-/* The end (exclusive) of the block that starts at rule @i: the rule and its "%" lines. */
-static size_t block_end(const CgRules *r, size_t i) {
-        for (i++; i < r->n_rules && r->rules[i].continuation; i++)
-                ;
-        return i;
-}
-
-static int validate_cgrules(const char *text, size_t size, const char *filename, char **ret_error) {
-        _cleanup_(cgrules_freep) CgRules *r = NULL;
-        ConfError err = {};
-        int k = cgrules_parse(text, size, filename, &r, &err);
-
-        if (k == -EBADMSG && ret_error)
-                *ret_error = conf_error_format(&err);
-        conf_error_done(&err);
-        return k;
-}
-
-/* Writes the rules that belong to the main file (drop-ins and runtime rules stay where they are). */
-static int save(RulesEngine *e, const CgRules *rules, sd_bus_error *error) {
-        _cleanup_free_ CgRule *view = calloc(rules->n_rules + 1, sizeof(CgRule));
-        _cleanup_free_ char *text = NULL, *message = NULL;
-        CgRules mine = { .rules = view };
-        int k;
-
-        if (!view)
-                return -ENOMEM;
-        for (size_t i = 0; i < rules->n_rules; i++)
-                if (streq(rules->rules[i].file, e->main_path))
-                        view[mine.n_rules++] = rules->rules[i];
-        k = cgrules_serialize(&mine, &text);
-        if (k < 0)
-                return k;
-        k = config_file_replace(e->main_path, text, strlen(text), 0644, validate_cgrules, /* force= */ false, &message);
-        if (k == -EBADMSG)
-                return virtd_bus_error_setf(error, EBADMSG, "Not saving the rules: %s is not valid: %s", e->main_path,
-                                            strempty(message));
-        if (k < 0)
-                return virtd_bus_error_setf(error, -k, "Cannot write %s: %s.", e->main_path, strerror(-k));
-        return 0;
-}
-
-static int commit(RulesEngine *e, Draft *d, bool persistent, sd_bus_error *error) {
-        int k;
-
-        if (persistent && (k = save(e, d->rules, error)) < 0)
-                return k;
-        set_rules(e, TAKE_PTR(d->rules), TAKE_PTR(d->matches));
-        return 0;
-}
-
-static size_t n_rules(RulesEngine *e) {
-        return e->rules ? e->rules->n_rules : 0;
-}
-
-/* A persistent change may only touch rules of the main file: drop-ins belong to whoever installed them. */
-static int check_editable(RulesEngine *e, size_t from, size_t to, bool persistent, sd_bus_error *error) {
-        for (size_t i = from; persistent && i < to; i++)
-                if (!streq(e->rules->rules[i].file, e->main_path) && !streq(e->rules->rules[i].file, runtime_origin))
-                        return virtd_bus_error_setf(error, EOPNOTSUPP,
-                                                    "Rule %zu comes from %s; edit that file, or change the rule at runtime only.",
-                                                    i, e->rules->rules[i].file);
-        return 0;
-}
-
-int rules_engine_add(RulesEngine *e, uint32_t position, const char *text, bool persistent, sd_bus_error *error) {
-        _cleanup_(cgrules_freep) CgRules *added = NULL;
-        _cleanup_(draft_done) Draft d = {};
-        ConfError err = {};
-        size_t n = n_rules(e);
-        int k;
-
-        assert(e);
-        if (position > n)
-                return virtd_bus_error_setf(error, EINVAL, "Rule position %" PRIu32 " is past the end (there are %zu rules).",
-                                            position, n);
-        if (position < n && e->rules->rules[position].continuation)
-                return virtd_bus_error_setf(error, EINVAL,
-                                            "Rule position %" PRIu32 " would split rule %" PRIu32 " from its '%%' line.",
-                                            position, position - 1);
-        k = cgrules_parse(text, strlen(text), persistent ? e->main_path : runtime_origin, &added, &err);
-        if (k == -EBADMSG) {
-                _cleanup_free_ char *m = conf_error_format(&err);
-                k = virtd_bus_error_setf(error, EBADMSG, "Rule refused: %s", strempty(m));
-        }
-        conf_error_done(&err);
-        if (k < 0)
-                return k;
-        if (added->n_rules == 0)
-                return virtd_bus_error_setf(error, EINVAL, "Rule text '%s' holds no rule.", text);
-        if ((k = draft_new(n + added->n_rules, &d)) < 0)
-                return k;
-        for (size_t i = 0; i <= n && k >= 0; i++) {
-                for (size_t j = 0; i == position && j < added->n_rules && k >= 0; j++)
-                        k = draft_take(&d, &added->rules[j], 0);
-                if (i < n && k >= 0)
-                        k = draft_take(&d, &e->rules->rules[i], e->matches[i]);
-        }
-        if (k < 0)
-                return k;
-        return commit(e, &d, persistent, error);
-}
-
-int rules_engine_remove(RulesEngine *e, uint32_t index, bool persistent, sd_bus_error *error) {
-        _cleanup_(draft_done) Draft d = {};
-        size_t n = n_rules(e), end;
-        int k;
-
-        assert(e);
-        if (index >= n)
-                return virtd_bus_error_setf(error, ENOENT, "There is no rule %" PRIu32 " (there are %zu rules).", index, n);
-        end = block_end(e->rules, index);
-        if ((k = check_editable(e, index, end, persistent, error)) < 0 || (k = draft_new(n, &d)) < 0)
-                return k;
-        for (size_t i = 0; i < n && k >= 0; i++)
-                if (i < index || i >= end)
-                        k = draft_take(&d, &e->rules->rules[i], e->matches[i]);
-        if (k < 0)
-                return k;
-        return commit(e, &d, persistent, error);
-}
-
-int rules_engine_move(RulesEngine *e, uint32_t from, uint32_t to, bool persistent, sd_bus_error *error) {
-        _cleanup_(draft_done) Draft d = {};
-        size_t n = n_rules(e), end, len;
-        int k;
-
-        assert(e);
-        if (from >= n || to >= n)
-                return virtd_bus_error_setf(error, ENOENT, "There is no rule %" PRIu32 " (there are %zu rules).",
-                                            from >= n ? from : to, n);
-        if (e->rules->rules[from].continuation)
-                return virtd_bus_error_setf(error, EINVAL, "Rule %" PRIu32 " is a '%%' line; move the rule it continues.", from);
-        end = block_end(e->rules, from);
-        len = end - from;
-        if (to + len > n)
-                return virtd_bus_error_setf(error, EINVAL, "Rule %" PRIu32 " and its %zu '%%' line%s do not fit at position %" PRIu32 ".",
-                                            from, len - 1, len == 2 ? "" : "s", to);
-        if ((k = check_editable(e, 0, n, persistent, error)) < 0 || (k = draft_new(n, &d)) < 0)
-                return k;
-        /* The rules without the moved block, with the block inserted so that it starts at @to. */
-        for (size_t i = 0, out = 0; out < n && k >= 0; out++) {
-                if (out >= to && out < to + len) {
-                        k = draft_take(&d, &e->rules->rules[from + out - to], e->matches[from + out - to]);
-                        continue;
-                }
-                if (i == from)
-                        i = end;
-                k = draft_take(&d, &e->rules->rules[i], e->matches[i]);
-                i++;
-        }
-        if (k < 0)
-                return k;
-        if (to + len < n && d.rules->rules[to + len].continuation)
-                return virtd_bus_error_setf(error, EINVAL, "Position %" PRIu32 " would split a rule from its '%%' line.", to);
-        return commit(e, &d, persistent, error);
 }
 
 int rules_engine_test(RulesEngine *e, const char *user, const char *process, int32_t *ret_index, char **ret_destination,
@@ -808,7 +726,7 @@ int rules_engine_test(RulesEngine *e, const char *user, const char *process, int
                                             e->rules->rules[index].line, strempty(why));
         if (k < 0)
                 return k;
-        for (size_t i = index; i < block_end(e->rules, index); i++) {
+        for (size_t i = index; i < rules_block_end(e->rules, index); i++) {
                 static char *any[] = { (char *) "*", NULL };
                 char **c = e->rules->rules[i].controllers;
                 for (char **s = c ? c : any; *s; s++)

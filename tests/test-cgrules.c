@@ -95,11 +95,11 @@ static void test_match(void) {
         p.n_groups = 0;
         g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
         g_assert_cmpuint(i, ==, 5);
-        /* name prefix */
+        /* A name prefix compares with the full path, as libcgroup 2.0 does: "lo*" matches no process. */
         p = nobody_proc("logger", "/usr/bin/logger");
         p.n_groups = 0;
         g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
-        g_assert_cmpuint(i, ==, 6);
+        g_assert_cmpuint(i, ==, 8);
         /* root running cp by full path; root running something else falls to @root */
         p = (CgRuleProcess) { .uid = 0, .gid = 0, .name = "cp", .path = "/usr/bin/cp" };
         g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
@@ -107,11 +107,10 @@ static void test_match(void) {
         p.path = "/bin/cp"; /* a full-path rule needs the full path */
         g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
         g_assert_cmpuint(i, ==, 4);
-        /* anyone else: the first '*' rule, which says ignore */
+        /* anyone else: "ignore" applies only to a process already in its destination, so the last rule */
         p = (CgRuleProcess) { .uid = 1234, .gid = 1234, .name = "x" };
         g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
-        g_assert_cmpuint(i, ==, 7);
-        g_assert_true(r->rules[i].ignore);
+        g_assert_cmpuint(i, ==, 8);
         cgrules_free(r);
 
         /* No rule applies. */
@@ -137,6 +136,105 @@ static void test_expand(void) {
         g_assert_cmpint(cgrules_expand_destination("users/%p/x", &p, &s, &why), ==, -EINVAL);
         g_assert_null(s);
         g_assert_nonnull(strstr(why, "would leave the hierarchy"));
+}
+
+/* libcgroup's cgroup_compare_ignore_rule(): the destination as a prefix of where the process is, in one of
+ * the rule's controllers; the unified line ("") holds every controller. */
+static void test_ignore(void) {
+        CgRules *r = parse_ok("*:x freezer,cpu keep/ ignore\n* memory free ignore\n* * /other\n");
+        CgRuleProcess p = { .uid = 1234, .gid = 1234, .name = "x" };
+        CgRuleCgroup where[] = { { "memory", "/elsewhere" }, { "cpu,cpuacct", "/keep/child" } };
+        size_t i = 99;
+
+        p.cgroups = where;
+        p.n_cgroups = 2;
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 0);
+        /* In the destination, but another process name: the rule does not apply. */
+        p.name = "y";
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 2);
+        /* The destination in another controller only does not count. */
+        p.name = "x";
+        where[1] = (CgRuleCgroup) { "pids", "/keep" };
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 2);
+        /* A string prefix, as libcgroup compares it: "free" covers "/freedom". */
+        where[0] = (CgRuleCgroup) { "memory", "/freedom" };
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 1);
+        /* Outside the managed base (path NULL) is never in a destination. */
+        where[0].path = NULL;
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 2);
+        /* The unified hierarchy holds every controller. */
+        where[0] = (CgRuleCgroup) { "", "/keep" };
+        p.n_cgroups = 1;
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 0);
+        cgrules_free(r);
+        /* The root destination covers the root only. */
+        r = parse_ok("* memory / ignore\n* memory /x\n");
+        where[0] = (CgRuleCgroup) { "memory", "/" };
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 0);
+        where[0].path = "/a";
+        g_assert_cmpint(cgrules_match(r, &p, &i), ==, 0);
+        g_assert_cmpuint(i, ==, 1);
+        cgrules_free(r);
+}
+
+/* A substituted name is one path component and no specifier: escapes and loops are refused. */
+static void test_expand_refusals(void) {
+        static const struct {
+                const char *dest, *name, *why;
+        } cases[] = {
+                { "users/%p", "..", "%p would be '..', which would leave the hierarchy" },
+                { "users/%p", ".", "%p would be '.', which would leave the hierarchy" },
+                { "users/%p", "../../etc", "%p would be '../../etc', which would leave the hierarchy" },
+                { "users/%p/x", "a/b", "%p would be 'a/b', which would leave the hierarchy" },
+                { "users/.%p", ".", "%p would be '.', which would leave the hierarchy" },
+                { "users/%p", "%p", "%p would be '%p', which refers back to a template (a loop)" },
+                { "users/%p", "x%u", "%p would be 'x%u', which refers back to a template (a loop)" },
+                { "users/%p", "a\nb", "%p would contain a control character" },
+        };
+
+        for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+                CgRuleProcess p = nobody_proc(cases[c].name, NULL);
+                g_autofree char *s = NULL, *why = NULL;
+                g_assert_cmpint(cgrules_expand_destination(cases[c].dest, &p, &s, &why), ==, -EINVAL);
+                g_assert_null(s);
+                if (!strstr(why, cases[c].why))
+                        g_error("%s with %s: «%s», expected «%s»", cases[c].dest, cases[c].name, why, cases[c].why);
+        }
+}
+
+static void assert_splice(const char *text, const unsigned *drop, size_t n, unsigned before, const char *insert,
+                          const char *expected) {
+        g_autofree char *out = NULL;
+
+        g_assert_cmpint(cgrules_text_splice(text, drop, n, before, insert, &out), ==, 0);
+        g_assert_cmpstr(out, ==, expected);
+}
+
+/* Persistent edits: lines out, text in, every other byte as it was. */
+static void test_splice(void) {
+        const char *text = "# head\n\nroot  cpu   a/   # why\n# about b\nnobody\tcpu\tb/\n\n# tail";
+        const unsigned drop3[] = { 3 }, drop35[] = { 3, 5 };
+        g_autofree char *line = NULL;
+
+        assert_splice(text, drop3, 1, 0, NULL, "# head\n\n# about b\nnobody\tcpu\tb/\n\n# tail");
+        assert_splice(text, NULL, 0, 5, "* memory c/", "# head\n\nroot  cpu   a/   # why\n# about b\n* memory c/\nnobody\tcpu\tb/\n\n# tail");
+        assert_splice(text, NULL, 0, 0, "* memory c/\n", "# head\n\nroot  cpu   a/   # why\n# about b\nnobody\tcpu\tb/\n\n# tail\n* memory c/\n");
+        /* A move: the line leaves its place and comes in again, unchanged, before another one. */
+        g_assert_cmpint(cgrules_text_line(text, 5, &line), ==, 0);
+        g_assert_cmpstr(line, ==, "nobody\tcpu\tb/\n");
+        assert_splice(text, drop35 + 1, 1, 3, line, "# head\n\nnobody\tcpu\tb/\nroot  cpu   a/   # why\n# about b\n\n# tail");
+        assert_splice(text, drop35, 2, 0, NULL, "# head\n\n# about b\n\n# tail");
+        assert_splice("", NULL, 0, 0, "root cpu a/", "root cpu a/\n");
+        g_clear_pointer(&line, free);
+        g_assert_cmpint(cgrules_text_line(text, 9, &line), ==, 0);
+        g_assert_cmpstr(line, ==, "");
 }
 
 static void assert_error(const char *text, const char *expected) {
@@ -232,6 +330,9 @@ int main(int argc, char **argv) {
         g_test_add_func("/cgrules/parse-every-form", test_parse_every_form);
         g_test_add_func("/cgrules/match", test_match);
         g_test_add_func("/cgrules/expand", test_expand);
+        g_test_add_func("/cgrules/expand-refusals", test_expand_refusals);
+        g_test_add_func("/cgrules/ignore", test_ignore);
+        g_test_add_func("/cgrules/splice", test_splice);
         g_test_add_func("/cgrules/errors", test_errors);
         g_test_add_func("/cgrules/dropins", test_dropins);
         g_test_add_func("/cgrules/garbage", test_garbage);
