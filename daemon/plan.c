@@ -749,13 +749,25 @@ static int net_append(NetConfig *c, const NetObject *live) {
         return 0;
 }
 
+/* A live port's table as a mode; -EINVAL for a table no mode describes (the file keeps what it says then). */
+static int live_port_config(const NetObject *l, PortConfig *ret) {
+        if (!l->kernel_table) {
+                *ret = l->port;
+                return 0;
+        }
+        if (l->n_port_entries == 0)
+                return -EINVAL;
+        return port_config_from_entries(l->port_entries, l->n_port_entries, ret);
+}
+
 /* A live bridge, VLAN or port the file lacks, as the file would say it: settings, no MTU or addresses (as for
  * veths, which are added without them). -EINVAL for a port whose table no mode describes. */
 static int link_append(NetConfig *c, const NetObject *live) {
         NetObject copy, *objects;
+        PortConfig port;
         int r;
 
-        if (live->type == NET_PORT && (r = port_config_from_entries(live->port_entries, live->n_port_entries, &(PortConfig) {})) < 0)
+        if (live->type == NET_PORT && (r = live_port_config(live, &port)) < 0)
                 return r;
         objects = realloc(c->objects, (c->n_objects + 1) * sizeof(NetObject));
         if (!objects)
@@ -771,6 +783,7 @@ static int link_append(NetConfig *c, const NetObject *live) {
         copy.n_port_entries = 0;
         copy.kernel_table = false;
         if (copy.type == NET_PORT) {
+                copy.port = port;
                 free(copy.namespace); /* a port lives where its bridge does */
                 copy.namespace = NULL;
         }
@@ -833,8 +846,7 @@ static int refresh_link(NetObject *o, const NetObject *l) {
         case NET_PORT:
                 if ((r = port_matches(o, l)) != 0)
                         return r < 0 ? r : 0;
-                /* A table no mode describes cannot be written; the file keeps what it says. */
-                if (port_config_from_entries(l->port_entries, l->n_port_entries, &c) >= 0 && l->n_port_entries > 0)
+                if (live_port_config(l, &c) >= 0)
                         o->port = c;
                 return 0;
         default:
