@@ -402,14 +402,6 @@ static int plan_port(Plan *p, const NetObject *o, const NetConfig *want, const N
                 return -ENOMEM;
         if ((r = describe_port(o, &new)) < 0 || (l && (r = describe_port(l, &old)) < 0))
                 return r;
-        if (!l) {
-                /* A new port names its bridge: the step's name is the link alone. */
-                char *with_bridge = NULL;
-                if (asprintf(&with_bridge, "bridge=%s %s", o->bridge, new) < 0)
-                        return -ENOMEM;
-                free(new);
-                new = with_bridge;
-        }
         r = plan_add(p, l ? PLAN_CHANGE : PLAN_CREATE, PLAN_PORT, "port", top + strlen("port "), o->name, ns, o->bridge,
                      old, new, &s);
         if (r < 0)

@@ -137,7 +137,7 @@ static void test_switch_differences(void) {
         g_assert_cmpstr(same, ==, "");
         g_assert_cmpstr(t, ==,
                         "change bridge br0 [default-pvid=1] [default-pvid=none] (bridge br0)\n"
-                        "create port eth1 br0 [] [bridge=br0 mode=access access-vlan=10] (port br0 eth1)\n"
+                        "create port eth1 br0 [] [mode=access access-vlan=10] (port br0 eth1)\n"
                         "change port eth3 br0 [mode=trunk allowed-vlans=10,30-40 native-vlan=99] "
                         "[mode=trunk allowed-vlans=10,20,30-40 native-vlan=99] (port br0 eth3)\n"
                         "change vlan v.10 [id=11 flags=gvrp] [id=10 flags=reorder_hdr] (vlan v.10)\n"
