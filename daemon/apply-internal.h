@@ -31,7 +31,7 @@ typedef struct StepUndo {
 bool is_host(const char *ns);
 /* Appends a zeroed object (vlan_filtering -1) to @c; NULL on OOM. */
 NetObject *live_append(NetConfig *c);
-/* The addresses of link @name in @ns (NULL: the host) as "ADDRESS/PREFIX" strings. */
+/* The addresses of link @name in @ns (NULL: the host) as "ADDRESS/PREFIX" strings; none when it does not exist. */
 int link_addresses(Namespace *ns, const char *name, char ***ret);
 /* The managed namespace @name, NULL for the host; NotFound when there is none. */
 int ns_lookup(Manager *m, const char *name, Namespace **ret, sd_bus_error *error);

@@ -19,6 +19,21 @@
 
 /* ---- the live state ---- */
 
+/* The addresses of a link without the IPv6 link-local ones, which the kernel makes itself: recreating a
+ * link on undo gives it the file's addresses and the kernel's own again. */
+static int live_addresses(int netns_fd, int ifindex, char ***ret) {
+        _cleanup_strv_free_ char **all = NULL;
+        int r;
+
+        *ret = NULL;
+        if ((r = netlink_get_addresses(netns_fd, ifindex, &all)) < 0)
+                return r;
+        for (char **a = all; a && *a; a++)
+                if (!startswith(*a, "fe80:") && (r = strv_extend(ret, *a)) < 0)
+                        return r;
+        return 0;
+}
+
 static int live_object(NetConfig *c, NetObjectType type, const char *name, const char *ns_name, NetObject **ret) {
         NetObject *o = live_append(c);
 
@@ -47,7 +62,7 @@ static int live_bridge(Namespace *ns, const char *ns_name, const char *name, Net
         o->has_default_pvid = true;
         o->default_pvid = b.default_pvid;
         o->mtu = info.mtu;
-        return netlink_get_addresses(link_netns_fd(ns), info.ifindex, &o->addresses);
+        return live_addresses(link_netns_fd(ns), info.ifindex, &o->addresses);
 }
 
 static int live_vlan_fill(NetObject *o, int netns_fd, VlanInfo *v) {
@@ -79,7 +94,7 @@ static int live_vlan(Namespace *ns, const char *ns_name, const char *name, NetCo
         if ((r = live_object(c, NET_VLAN, name, ns_name, &o)) < 0 || (r = live_vlan_fill(o, link_netns_fd(ns), &v)) < 0)
                 return r;
         o->mtu = info.mtu;
-        return netlink_get_addresses(link_netns_fd(ns), info.ifindex, &o->addresses);
+        return live_addresses(link_netns_fd(ns), info.ifindex, &o->addresses);
 }
 
 /* A port is live when the link is enslaved to the bridge; its table is the kernel's, as it is. */

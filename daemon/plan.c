@@ -270,8 +270,9 @@ static bool qos_equal(const VlanQosMapping *a, size_t na, const VlanQosMapping *
 static int vlan_diff(const NetObject *w, const NetObject *l, SettingsDiff *d) {
         int r;
 
-        /* The kernel cannot change these three of an existing VLAN. */
-        if (!streq(w->parent, l->parent))
+        /* The kernel cannot change these three of an existing VLAN. A parent in another namespace has no name
+         * here (""): it cannot be compared. */
+        if (*l->parent && !streq(w->parent, l->parent))
                 diff_add(d, "parent", l->parent, w->parent);
         if (w->id != l->id)
                 diff_add_u(d, "id", l->id, w->id);
@@ -753,7 +754,8 @@ static int live_port_config(const NetObject *l, PortConfig *ret) {
 }
 
 /* A live bridge, VLAN or port the file lacks, as the file would say it: settings, no MTU or addresses (as for
- * veths, which are added without them). -EINVAL for a port whose table no mode describes. */
+ * veths, which are added without them). -EINVAL for a port whose table no mode describes and for a VLAN whose
+ * parent has no name in its namespace. */
 static int link_append(NetConfig *c, const NetObject *live) {
         NetObject copy, *objects;
         PortConfig port;
@@ -761,6 +763,8 @@ static int link_append(NetConfig *c, const NetObject *live) {
 
         if (live->type == NET_PORT && (r = live_port_config(live, &port)) < 0)
                 return r;
+        if (live->type == NET_VLAN && !*live->parent)
+                return -EINVAL;
         objects = realloc(c->objects, (c->n_objects + 1) * sizeof(NetObject));
         if (!objects)
                 return -ENOMEM;
@@ -799,7 +803,8 @@ static int copy_qos(VlanQosMapping **map, size_t *n, const VlanQosMapping *from,
 static int refresh_vlan(NetObject *o, const NetObject *l) {
         int r;
 
-        if (!streq(o->parent, l->parent)) {
+        /* A parent in another namespace has no name here (""); the file keeps its own. */
+        if (*l->parent && !streq(o->parent, l->parent)) {
                 char *p = strdup(l->parent);
                 if (!p)
                         return -ENOMEM;

@@ -638,7 +638,9 @@ static void switch_free(Switch *w) {
 }
 
 /* The man page's example in the run's namespaces: ns_a plays zzns, ns_b the host; eth1–3 are veths into ns_a. */
-static char *switch_config(Fixture *f, const Switch *w, int e1_vlan, const char *extra) {
+/* @changed: access VLAN 11 on eth1, other flags and MTU on the 802.1Q VLAN, 802.1Q instead of 802.1ad on the
+ * other (which the kernel can only do by recreating it). */
+static char *switch_config(Fixture *f, const Switch *w, bool changed, const char *extra) {
         GString *s = g_string_new(NULL);
 
         g_string_append_printf(s, "namespace %s {\n\tkinds = net, uts;\n\thostname = zz;\n}\n\n", f->ns_a);
@@ -650,16 +652,17 @@ static char *switch_config(Fixture *f, const Switch *w, int e1_vlan, const char 
         for (int i = 0; i < 3; i++)
                 g_string_append_printf(s, "veth %s {\n\tnamespace = %s;\n\tpeer = %s;\n\tpeer-namespace = %s;\n}\n\n", w->e[i], f->ns_b,
                                        w->p[i], f->ns_a);
-        g_string_append_printf(s, "port %s %s {\n\tmode = access;\n\taccess-vlan = %d;\n}\n\n", w->br, w->e[0], e1_vlan);
+        g_string_append_printf(s, "port %s %s {\n\tmode = access;\n\taccess-vlan = %d;\n}\n\n", w->br, w->e[0], changed ? 11 : 10);
         g_string_append_printf(s, "port %s %s {\n\tmode = access;\n\taccess-vlan = 20;\n}\n\n", w->br, w->e[1]);
         g_string_append_printf(s, "port %s %s {\n\tmode = trunk;\n\tallowed-vlans = 10,20,30-40;\n\tnative-vlan = 99;\n}\n\n", w->br, w->e[2]);
-        g_string_append_printf(s, "vlan %s.10 {\n\tparent = %s;\n\tid = 10;\n\tprotocol = 802.1Q;\n\tflags = reorder_hdr,loose_binding;\n"
-                                  "\tingress-qos-map = 0:0,5:5;\n\tegress-qos-map = 0:3,5:5;\n\tnamespace = %s;\n\tmtu = 1496;\n"
+        g_string_append_printf(s, "vlan %s.10 {\n\tparent = %s;\n\tid = 10;\n\tprotocol = 802.1Q;\n\tflags = %s;\n"
+                                  "\tingress-qos-map = 0:0,5:5;\n\tegress-qos-map = 0:3,5:5;\n\tnamespace = %s;\n\tmtu = %d;\n"
                                   "\taddress = 192.168.10.1/24;\n}\n\n",
-                               f->veth_a, f->veth_a, f->ns_b);
-        g_string_append_printf(s, "vlan %s.20 {\n\tparent = %s;\n\tid = 20;\n\tprotocol = 802.1ad;\n\tflags = gvrp,mvrp,bridge_binding;\n"
+                               f->veth_a, f->veth_a, changed ? "reorder_hdr" : "reorder_hdr,loose_binding", f->ns_b,
+                               changed ? 1400 : 1496);
+        g_string_append_printf(s, "vlan %s.20 {\n\tparent = %s;\n\tid = 20;\n\tprotocol = %s;\n\tflags = gvrp,mvrp,bridge_binding;\n"
                                   "\tnamespace = %s;\n}\n%s",
-                               f->veth_b, f->veth_b, f->ns_a, extra);
+                               f->veth_b, f->veth_b, changed ? "802.1Q" : "802.1ad", f->ns_a, extra);
         return g_string_free(s, FALSE);
 }
 
@@ -738,7 +741,7 @@ static void test_switch_ports(void) {
                 w.e[i] = test_unique_name("se");
                 w.p[i] = test_unique_name("sp");
         }
-        text = switch_config(&f, &w, 10, "");
+        text = switch_config(&f, &w, false, "");
         write_config(&f, "network.conf", text);
         start_virtd(&f);
         failures = config_failures(&f);
@@ -760,24 +763,33 @@ static void test_switch_ports(void) {
                                  "[mode=trunk allowed-vlans=10,20,30-40 native-vlan=99]\n", w.e[2], w.br);
         g_assert_cmpstr(plan, ==, expect);
 
-        /* Access VLAN 10 → 11 and the trunk repair, then a VLAN on a missing parent fails: both ports go back. */
+        /* Access VLAN 10 → 11, the trunk repair, a VLAN change in place and one by recreating it, then a VLAN on a
+         * missing parent fails: Plan lists exactly these, and Apply puts ports and VLANs back. */
         bad = g_strdup_printf("\nvlan %s.7 {\n\tparent = nosuchlink;\n\tid = 7;\n\tnamespace = %s;\n}\n", f.veth_a, f.ns_b);
         g_free(text);
-        text = switch_config(&f, &w, 11, bad);
+        text = switch_config(&f, &w, true, bad);
         write_config(&f, "network.conf", text);
         g_free(plan);
         plan = plan_ok(&f);
-        g_assert_nonnull(strstr(plan, "change port "));
+        g_free(expect);
+        expect = g_strdup_printf(
+                "change port %s %s [mode=access access-vlan=10] [mode=access access-vlan=11]\n"
+                "change port %s %s [mode=trunk allowed-vlans=10,30-40 native-vlan=99] [mode=trunk allowed-vlans=10,20,30-40 native-vlan=99]\n"
+                "change vlan %s.10 [flags=reorder_hdr,loose_binding mtu=1496] [flags=reorder_hdr mtu=1400]\n"
+                "change vlan %s.20 [protocol=802.1ad] [protocol=802.1Q]\n"
+                "create vlan %s.7 [] [parent=nosuchlink id=7]\n",
+                w.e[0], w.br, w.e[2], w.br, f.veth_a, f.veth_b, f.veth_a);
+        g_assert_cmpstr(plan, ==, expect);
         steps = call_steps(&f, "Apply", &error);
         g_assert_null(steps);
-        g_assert_nonnull(strstr(error.message, "Step 3 of 3"));
+        g_assert_nonnull(strstr(error.message, "Step 5 of 5"));
         g_assert_nonnull(strstr(error.message, "nosuchlink"));
         sd_bus_error_free(&error);
         assert_switch(&f, &w, 10, false);
 
         /* The example again: apply repairs the trunk, and nothing is left to do. */
         g_free(text);
-        text = switch_config(&f, &w, 10, "");
+        text = switch_config(&f, &w, false, "");
         write_config(&f, "network.conf", text);
         steps = call_steps(&f, "Apply", &error);
         if (!steps)
