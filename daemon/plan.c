@@ -337,7 +337,7 @@ static bool entries_equal(const BridgeVlanEntry *a, size_t na, const BridgeVlanE
 }
 
 /* "mode=access access-vlan=10", "mode=trunk allowed-vlans=10,20 native-vlan=99"; a table no mode describes is
- * listed entry by entry: "vlans=1(pvid,untagged) 5". */
+ * listed entry by entry: "vlans=1(pvid+untagged),5", "vlans=none". */
 static int describe_port(const NetObject *o, char **ret) {
         _cleanup_free_ BridgeVlanEntry *e = NULL, *back = NULL;
         _cleanup_free_ char *allowed = NULL;
@@ -508,11 +508,12 @@ static int plan_net_delete(Plan *p, const NetObject *l) {
         PlanStep *s;
         int r;
 
-        if (l->type == NET_PORT)
-                r = (top = config_port_key(l->bridge, l->name)) ? plan_add(p, PLAN_DELETE, PLAN_PORT, "port", top + strlen("port "),
-                                                                          l->name, l->namespace, l->bridge, "present", "", &s)
-                                                                : -ENOMEM;
-        else
+        if (l->type == NET_PORT) {
+                if (!(top = config_port_key(l->bridge, l->name)))
+                        return -ENOMEM;
+                r = plan_add(p, PLAN_DELETE, PLAN_PORT, "port", top + strlen("port "), l->name, l->namespace, l->bridge,
+                             "present", "", &s);
+        } else
                 r = plan_add(p, PLAN_DELETE, plan_kind_of(l->type), net_object_type_to_string(l->type), l->name, l->name,
                              l->namespace, NULL, "present", "", &s);
         if (r < 0)

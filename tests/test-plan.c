@@ -144,6 +144,63 @@ static void test_switch_differences(void) {
                         "delete port eth9 br0 [present] [] (port br0 eth9)\n");
 }
 
+/* Owned links the file dropped: ports leave their bridge first, VLANs go before the links they sit on, the
+ * namespace last; a bridge nobody owns stays. */
+static void test_deletes_links_order(void) {
+        const char * const owned[] = { "namespace n", "bridge br0", "vlan v.5", "veth v", "port br0 p", NULL };
+        g_autofree char *t = plan_text("", "", "",
+                                       "namespace n {\n\tkinds = net;\n}\n"
+                                       "bridge br0 {\n\tnamespace = n;\n\tvlan-filtering = yes;\n}\n"
+                                       "bridge theirs {\n\tnamespace = n;\n}\n"
+                                       "veth v {\n\tnamespace = n;\n\tpeer = w;\n}\n"
+                                       "vlan v.5 {\n\tnamespace = n;\n\tparent = v;\n\tid = 5;\n}\n"
+                                       "port br0 p {\n\tmode = access;\n\taccess-vlan = 5;\n}\n",
+                                       owned);
+
+        g_assert_cmpstr(t, ==,
+                        "delete port p br0 [present] [] (port br0 p)\n"
+                        "delete vlan v.5 [present] [] (vlan v.5)\n"
+                        "delete veth v [present] [] (veth v)\n"
+                        "delete bridge br0 [present] [] (bridge br0)\n"
+                        "delete namespace n [present] [] (namespace n)\n");
+}
+
+/* A kernel table no mode describes (a PVID that is tagged, an untagged VLAN that is no PVID) is shown entry by
+ * entry; a trunk with native VLAN 1 as such. */
+static void test_kernel_table(void) {
+        const char *bridge = "bridge br0 {\n\tvlan-filtering = yes;\n}\n";
+        g_autofree char *want_text = g_strdup_printf("%sport br0 p {\n\tmode = access;\n\taccess-vlan = 10;\n}\n", bridge);
+        NetConfig *want = net(want_text), *live = net(want_text);
+        NetObject *port = &live->objects[1];
+        Plan *p = NULL;
+
+        port->kernel_table = true;
+        port->port_entries = g_new0(BridgeVlanEntry, 2);
+        port->port_entries[0] = (BridgeVlanEntry) { .vid = 5, .pvid = true };
+        port->port_entries[1] = (BridgeVlanEntry) { .vid = 7, .untagged = true };
+        port->n_port_entries = 2;
+        g_assert_cmpint(config_plan(NULL, want, NULL, live, NULL, &p), ==, 0);
+        g_assert_cmpuint(p->n_steps, ==, 1);
+        g_assert_cmpstr(p->steps[0].old_value, ==, "vlans=5(pvid),7(untagged)");
+        g_assert_cmpstr(p->steps[0].new_value, ==, "mode=access access-vlan=10");
+        plan_free(p);
+
+        port->port_entries[0] = (BridgeVlanEntry) { .vid = 1, .pvid = true, .untagged = true };
+        port->port_entries[1] = (BridgeVlanEntry) { .vid = 5 };
+        g_assert_cmpint(config_plan(NULL, want, NULL, live, NULL, &p), ==, 0);
+        g_assert_cmpstr(p->steps[0].old_value, ==, "mode=trunk allowed-vlans=5 native-vlan=1");
+        plan_free(p);
+
+        /* The kernel's table equal to the mode's: nothing to do. */
+        port->port_entries[0] = (BridgeVlanEntry) { .vid = 10, .pvid = true, .untagged = true };
+        port->n_port_entries = 1;
+        g_assert_cmpint(config_plan(NULL, want, NULL, live, NULL, &p), ==, 0);
+        g_assert_cmpuint(p->n_steps, ==, 0);
+        plan_free(p);
+        netconf_free(want);
+        netconf_free(live);
+}
+
 /* Save: a port takes its live table, an owned live port the file lacks is added after its bridge. */
 static void test_refresh_ports(void) {
         NetConfig *want = net(SWITCH_WANT);
@@ -171,5 +228,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/plan/refresh", test_refresh);
         g_test_add_func("/plan/switch-differences", test_switch_differences);
         g_test_add_func("/plan/refresh-ports", test_refresh_ports);
+        g_test_add_func("/plan/deletes-links-order", test_deletes_links_order);
+        g_test_add_func("/plan/kernel-table", test_kernel_table);
         return g_test_run();
 }
