@@ -73,10 +73,12 @@ static int live_vlan_fill(NetObject *o, int netns_fd, VlanInfo *v) {
         o->id = v->id;
         o->protocol = v->protocol;
         o->flags = v->flags & VLAN_FLAGS_ALL;
-        if (v->n_ingress > 0 && !(o->ingress = calloc(v->n_ingress, sizeof(VlanQosMapping))))
-                return -ENOMEM;
-        memcpy(o->ingress, v->ingress, v->n_ingress * sizeof(VlanQosMapping));
-        o->n_ingress = v->n_ingress;
+        if (v->n_ingress > 0) {
+                if (!(o->ingress = calloc(v->n_ingress, sizeof(VlanQosMapping))))
+                        return -ENOMEM;
+                memcpy(o->ingress, v->ingress, v->n_ingress * sizeof(VlanQosMapping));
+                o->n_ingress = v->n_ingress;
+        }
         o->egress = TAKE_PTR(v->egress);
         o->n_egress = v->n_egress;
         v->n_egress = 0;
