@@ -235,17 +235,56 @@ static int link_set_mtu(Manager *m, const char *name, const char *ns_name, uint3
         return 0;
 }
 
+/* The ports of a bridge with their VLAN tables, as PortSaved records that bridge_port_restore() puts back. */
+static int bridge_ports_save(int netns_fd, int bridge_ifindex, PortSaved **ret, size_t *ret_n) {
+        BridgePortVlans *ports = NULL;
+        PortSaved *saved;
+        size_t n = 0, k = 0;
+        int r;
+
+        if ((r = netlink_bridge_vlans_dump(netns_fd, &ports, &n)) < 0)
+                return r;
+        if (!(saved = calloc(n + 1, sizeof(PortSaved)))) {
+                bridge_port_vlans_free_many(ports, n);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (ports[i].master == bridge_ifindex && ports[i].ifindex != bridge_ifindex)
+                        saved[k++] = (PortSaved) { .ifindex = ports[i].ifindex, .master = bridge_ifindex,
+                                                   .entries = TAKE_PTR(ports[i].entries), .n_entries = ports[i].n_entries };
+        bridge_port_vlans_free_many(ports, n);
+        *ret = saved;
+        *ret_n = k;
+        return 0;
+}
+
+static void bridge_ports_restore(int netns_fd, PortSaved *saved, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                bridge_port_restore(netns_fd, &saved[i]);
+                port_saved_done(&saved[i]);
+        }
+        free(saved);
+}
+
 /* VLAN filtering and the default PVID as @o gives them (unset ones stay as they are), then its MTU. */
 static int bridge_configure(Manager *m, const NetObject *o, sd_bus_error *error) {
+        PortSaved *ports = NULL;
         NetlinkReason nr = {};
+        size_t n_ports = 0;
         Namespace *ns;
         LinkInfo info;
         int r;
 
         if ((r = link_find(m, o->name, o->namespace, &ns, &info, error)) < 0)
                 return r;
+        /* The kernel moves ports that have the old default PVID (or none) to the new one. In network.conf the
+         * default PVID is what new ports get: the existing ones keep their tables. */
+        if (o->has_default_pvid && (r = bridge_ports_save(link_netns_fd(ns), info.ifindex, &ports, &n_ports)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot read the ports of bridge %s: %s", o->name, strerror(-r));
         r = netlink_bridge_change(link_netns_fd(ns), info.ifindex, o->vlan_filtering, o->has_default_pvid ? o->default_pvid : -1,
                                   &nr);
+        if (o->has_default_pvid)
+                bridge_ports_restore(link_netns_fd(ns), ports, n_ports);
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "Cannot configure bridge %s (vlan-filtering, default-pvid): %s", o->name,
                                             r == -EOPNOTSUPP ? BRIDGE_NO_VLAN_FILTERING : nr.text[0] ? nr.text : strerror(-r));

@@ -638,8 +638,8 @@ static void switch_free(Switch *w) {
 }
 
 /* The man page's example in the run's namespaces: ns_a plays zzns, ns_b the host; eth1–3 are veths into ns_a. */
-/* @changed: access VLAN 11 on eth1, other flags and MTU on the 802.1Q VLAN, 802.1Q instead of 802.1ad on the
- * other (which the kernel can only do by recreating it). */
+/* @changed: default PVID 1 on the bridge, access VLAN 11 on eth1, other flags and MTU on the 802.1Q VLAN,
+ * 802.1Q instead of 802.1ad on the other (which the kernel can only do by recreating it). */
 static char *switch_config(Fixture *f, const Switch *w, bool changed, const char *extra) {
         GString *s = g_string_new(NULL);
 
@@ -648,7 +648,8 @@ static char *switch_config(Fixture *f, const Switch *w, bool changed, const char
         g_string_append_printf(s, "veth %s {\n\tnamespace = %s;\n\tpeer = %s;\n\tpeer-namespace = %s;\n"
                                   "\tpeer-address = 10.0.0.2/24, fd00:10::2/64;\n\tmtu = 1500;\n\taddress = 10.0.0.1/24, fd00:10::1/64;\n}\n\n",
                                f->veth_a, f->ns_b, f->veth_b, f->ns_a);
-        g_string_append_printf(s, "bridge %s {\n\tnamespace = %s;\n\tvlan-filtering = yes;\n\tdefault-pvid = none;\n}\n\n", w->br, f->ns_b);
+        g_string_append_printf(s, "bridge %s {\n\tnamespace = %s;\n\tvlan-filtering = yes;\n\tdefault-pvid = %s;\n}\n\n", w->br, f->ns_b,
+                               changed ? "1" : "none");
         for (int i = 0; i < 3; i++)
                 g_string_append_printf(s, "veth %s {\n\tnamespace = %s;\n\tpeer = %s;\n\tpeer-namespace = %s;\n}\n\n", w->e[i], f->ns_b,
                                        w->p[i], f->ns_a);
@@ -763,8 +764,8 @@ static void test_switch_ports(void) {
                                  "[mode=trunk allowed-vlans=10,20,30-40 native-vlan=99]\n", w.e[2], w.br);
         g_assert_cmpstr(plan, ==, expect);
 
-        /* Access VLAN 10 → 11, the trunk repair, a VLAN change in place and one by recreating it, then a VLAN on a
-         * missing parent fails: Plan lists exactly these, and Apply puts ports and VLANs back. */
+        /* A bridge change, access VLAN 10 → 11, the trunk repair, a VLAN change in place and one by recreating it,
+         * then a VLAN on a missing parent fails: Plan lists exactly these, and Apply puts everything back. */
         bad = g_strdup_printf("\nvlan %s.7 {\n\tparent = nosuchlink;\n\tid = 7;\n\tnamespace = %s;\n}\n", f.veth_a, f.ns_b);
         g_free(text);
         text = switch_config(&f, &w, true, bad);
@@ -773,16 +774,17 @@ static void test_switch_ports(void) {
         plan = plan_ok(&f);
         g_free(expect);
         expect = g_strdup_printf(
+                "change bridge %s [default-pvid=none] [default-pvid=1]\n"
                 "change port %s %s [mode=access access-vlan=10] [mode=access access-vlan=11]\n"
                 "change port %s %s [mode=trunk allowed-vlans=10,30-40 native-vlan=99] [mode=trunk allowed-vlans=10,20,30-40 native-vlan=99]\n"
                 "change vlan %s.10 [flags=reorder_hdr,loose_binding mtu=1496] [flags=reorder_hdr mtu=1400]\n"
                 "change vlan %s.20 [protocol=802.1ad] [protocol=802.1Q]\n"
                 "create vlan %s.7 [] [parent=nosuchlink id=7]\n",
-                w.e[0], w.br, w.e[2], w.br, f.veth_a, f.veth_b, f.veth_a);
+                w.br, w.e[0], w.br, w.e[2], w.br, f.veth_a, f.veth_b, f.veth_a);
         g_assert_cmpstr(plan, ==, expect);
         steps = call_steps(&f, "Apply", &error);
         g_assert_null(steps);
-        g_assert_nonnull(strstr(error.message, "Step 5 of 5"));
+        g_assert_nonnull(strstr(error.message, "Step 6 of 6"));
         g_assert_nonnull(strstr(error.message, "nosuchlink"));
         sd_bus_error_free(&error);
         assert_switch(&f, &w, 10, false);
