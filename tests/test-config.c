@@ -744,7 +744,9 @@ static void test_switch_ports(void) {
         }
         text = switch_config(&f, &w, false, "");
         write_config(&f, "network.conf", text);
+        gint64 t0 = g_get_monotonic_time();
         start_virtd(&f);
+        g_test_message("start-up with the example's 12 steps until READY=1: %.0f ms", (g_get_monotonic_time() - t0) / 1000.0);
         failures = config_failures(&f);
         g_assert_cmpstr(failures, ==, "");
         assert_switch(&f, &w, 10, true);
@@ -782,7 +784,9 @@ static void test_switch_ports(void) {
                 "create vlan %s.7 [] [parent=nosuchlink id=7]\n",
                 w.br, w.e[0], w.br, w.e[2], w.br, f.veth_a, f.veth_b, f.veth_a);
         g_assert_cmpstr(plan, ==, expect);
+        t0 = g_get_monotonic_time();
         steps = call_steps(&f, "Apply", &error);
+        g_test_message("Apply failing at step 6 of 6, with rollback: %.0f ms", (g_get_monotonic_time() - t0) / 1000.0);
         g_assert_null(steps);
         g_assert_nonnull(strstr(error.message, "Step 6 of 6"));
         g_assert_nonnull(strstr(error.message, "nosuchlink"));
