@@ -23,9 +23,8 @@ void config_drift_free(ConfigDrift *d, size_t n) {
 }
 
 static bool step_is_drift(const PlanStep *s) {
-        /* What the saved state has and the kernel lacks or holds differently; switch ports are not read back
-         * from the kernel yet, so they cannot be compared. */
-        return s->action != PLAN_DELETE && s->kind != PLAN_PORT;
+        /* What the saved state has and the kernel lacks or holds differently. */
+        return s->action != PLAN_DELETE;
 }
 
 static int drift_describe(const PlanStep *s, ConfigDrift *ret) {
@@ -37,6 +36,8 @@ static int drift_describe(const PlanStep *s, ConfigDrift *ret) {
                 k = asprintf(&ret->what, "%s is %s, saved %s", s->param, *s->old_value ? s->old_value : "unset", s->new_value);
         else if (s->kind == PLAN_ADDRESS)
                 k = asprintf(&ret->what, "address %s missing", s->param);
+        else if (s->action == PLAN_CHANGE)
+                k = asprintf(&ret->what, "%s, saved %s", s->old_value, s->new_value);
         else
                 k = asprintf(&ret->what, "missing");
         if (k < 0)

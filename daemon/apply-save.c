@@ -1,5 +1,6 @@
 /* apply-save.c: Save and Import: the live state and libcgroup's files into the configuration directory. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,8 +72,11 @@ int apply_save(Manager *m, sd_bus_error *error) {
                         return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
         for (size_t i = 0; i < c.want_net->n_objects; i++) {
                 const NetObject *o = &c.want_net->objects[i];
-                if ((o->type == NET_NAMESPACE || o->type == NET_VETH) &&
-                    (r = owned_update(m, &c.owned, net_object_type_to_string(o->type), o->name, true)) < 0)
+                _cleanup_free_ char *port = NULL;
+
+                if (o->type == NET_PORT && asprintf(&port, "%s %s", o->bridge, o->name) < 0)
+                        return -ENOMEM;
+                if ((r = owned_update(m, &c.owned, net_object_type_to_string(o->type), port ? port : o->name, true)) < 0)
                         return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
         }
         log_info("Saved the live state to %s.", m->config_dir);

@@ -47,6 +47,11 @@ int plan_step_describe(const PlanStep *s, char **ret) {
         else if (s->kind == PLAN_ADDRESS)
                 k = asprintf(&d, "%s address %s on %s in %s", plan_action_to_string(s->action), s->param, s->name,
                              s->namespace ? s->namespace : "host");
+        else if (s->action == PLAN_CHANGE)
+                k = asprintf(&d, "change %s %s: %s → %s", plan_kind_to_string(s->kind), s->name, s->old_value, s->new_value);
+        else if (s->kind == PLAN_PORT)
+                k = asprintf(&d, "%s port %s of bridge %s%s%s", plan_action_to_string(s->action), s->name, s->param,
+                             *s->new_value ? ": " : "", s->new_value);
         else
                 k = asprintf(&d, "%s %s %s%s%s", plan_action_to_string(s->action), plan_kind_to_string(s->kind), s->name,
                              *s->new_value ? ": " : "", s->new_value);
@@ -259,7 +264,7 @@ static int read_live_groups(Manager *m, const CgConfig *want, CgConfig **ret) {
         return 0;
 }
 
-static NetObject *net_append(NetConfig *c) {
+NetObject *live_append(NetConfig *c) {
         NetObject *o = realloc(c->objects, (c->n_objects + 1) * sizeof(NetObject));
 
         if (!o)
@@ -270,26 +275,20 @@ static NetObject *net_append(NetConfig *c) {
         return o;
 }
 
-static bool is_host(const char *ns) {
+bool is_host(const char *ns) {
         return !ns || streq(ns, "host");
 }
 
 /* The addresses of link @name in @ns: from the namespace's watch, or asked from the kernel for the host. */
-static int link_addresses(Namespace *ns, const char *name, char ***ret) {
+int link_addresses(Namespace *ns, const char *name, char ***ret) {
         LinkInfo info;
 
+        /* Asked from the kernel, not the namespace's watch: its address cache can lag behind an address added
+         * a moment ago, which made the drift check after the boot-time apply report addresses as missing. */
         *ret = NULL;
-        if (!ns) {
-                if (netlink_link_get(link_netns_fd(NULL), name, 0, &info) < 0)
-                        return 0;
-                return netlink_get_addresses(link_netns_fd(NULL), info.ifindex, ret);
-        }
-        if (!ns->watch)
+        if (netlink_link_get(link_netns_fd(ns), name, 0, &info) < 0)
                 return 0;
-        (void) netlink_watch_process(ns->watch);
-        if (netlink_watch_find_link(ns->watch, name, &info) < 0)
-                return 0;
-        return netlink_watch_get_addresses(ns->watch, info.ifindex, ret);
+        return netlink_get_addresses(link_netns_fd(ns), info.ifindex, ret);
 }
 
 /* A veth end is live when a veth of that name exists in its namespace. */
@@ -303,7 +302,7 @@ static int live_veth(Manager *m, const char *name, const char *ns_name, const Ne
                 return 0;
         if (netlink_link_get(link_netns_fd(ns), name, 0, &info) < 0 || !streq(info.kind, "veth"))
                 return 0;
-        if (!(o = net_append(c)))
+        if (!(o = live_append(c)))
                 return -ENOMEM;
         o->type = NET_VETH;
         if (!(o->name = strdup(name)) || (!is_host(ns_name) && !(o->namespace = strdup(ns_name))))
@@ -321,25 +320,6 @@ static int live_veth(Manager *m, const char *name, const char *ns_name, const Ne
         return 0;
 }
 
-/* A VLAN or bridge counts as live when a link of that name and kind exists in its namespace. */
-static int live_link_exists(Manager *m, const NetObject *want, NetConfig *c) {
-        Namespace *ns = is_host(want->namespace) ? NULL : namespace_find(m, want->namespace);
-        const char *kind = want->type == NET_VLAN ? "vlan" : "bridge";
-        NetObject *o;
-        LinkInfo info;
-
-        if (!is_host(want->namespace) && !ns)
-                return 0;
-        if (netlink_link_get(link_netns_fd(ns), want->name, 0, &info) < 0 || !streq(info.kind, kind))
-                return 0;
-        if (!(o = net_append(c)))
-                return -ENOMEM;
-        o->type = want->type;
-        if (!(o->name = strdup(want->name)) || (!is_host(want->namespace) && !(o->namespace = strdup(want->namespace))))
-                return -ENOMEM;
-        return 0;
-}
-
 static int read_live_net(Manager *m, const NetConfig *want, char **owned, NetConfig **ret) {
         _cleanup_(netconf_freep) NetConfig *c = calloc(1, sizeof(NetConfig));
         int r;
@@ -347,7 +327,7 @@ static int read_live_net(Manager *m, const NetConfig *want, char **owned, NetCon
         if (!c)
                 return -ENOMEM;
         for (Namespace *ns = m->namespaces ? m->namespaces->list : NULL; ns; ns = ns->next) {
-                NetObject *o = net_append(c);
+                NetObject *o = live_append(c);
                 if (!o || !(o->name = strdup(ns->name)))
                         return -ENOMEM;
                 o->type = NET_NAMESPACE;
@@ -361,10 +341,8 @@ static int read_live_net(Manager *m, const NetConfig *want, char **owned, NetCon
                 if (want->objects[i].type == NET_VETH &&
                     (r = live_veth(m, want->objects[i].name, want->objects[i].namespace, &want->objects[i], c)) < 0)
                         return r;
-        for (size_t i = 0; i < want->n_objects; i++)
-                if ((want->objects[i].type == NET_VLAN || want->objects[i].type == NET_BRIDGE) &&
-                    (r = live_link_exists(m, &want->objects[i], c)) < 0)
-                        return r;
+        if ((r = live_links_read(m, want, owned, c)) < 0)
+                return r;
         /* Owned veths the file no longer names: look for them in the host and every managed namespace. */
         for (char **s = owned; s && *s; s++) {
                 const char *name = startswith(*s, "veth ");
@@ -406,7 +384,7 @@ int apply_prepare(Manager *m, ApplyContext *ret, sd_bus_error *error) {
 
 /* ---- steps ---- */
 
-static int ns_lookup(Manager *m, const char *name, Namespace **ret, sd_bus_error *error) {
+int ns_lookup(Manager *m, const char *name, Namespace **ret, sd_bus_error *error) {
         *ret = NULL;
         if (is_host(name))
                 return 0;
@@ -442,7 +420,7 @@ static int do_namespace_delete(Manager *m, const char *name, bool force, sd_bus_
         return 0;
 }
 
-static int do_address(Manager *m, const char *link, const char *ns_name, const char *cidr, bool add, sd_bus_error *error) {
+int do_address(Manager *m, const char *link, const char *ns_name, const char *cidr, bool add, sd_bus_error *error) {
         NetlinkReason nr = {};
         Namespace *ns;
         LinkInfo info;
@@ -462,7 +440,7 @@ static int do_address(Manager *m, const char *link, const char *ns_name, const c
         return 0;
 }
 
-static int do_link_delete(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
+int do_link_delete(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
         NetlinkReason nr = {};
         Namespace *ns;
         LinkInfo info;
@@ -479,7 +457,7 @@ static int do_link_delete(Manager *m, const char *name, const char *ns_name, sd_
 }
 
 /* Links made from the file are brought up, as systemd-networkd does with the links it configures. */
-static int do_link_up(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
+int do_link_up(Manager *m, const char *name, const char *ns_name, sd_bus_error *error) {
         NetlinkReason nr = {};
         LinkChange up = { .up = 1 };
         Namespace *ns;
@@ -517,57 +495,6 @@ static int do_veth_create(Manager *m, const NetObject *o, sd_bus_error *error) {
         if (r >= 0)
                 r = do_link_up(m, o->peer, o->peer_namespace, error);
         if (r < 0) /* the pair goes, and its addresses with it */
-                (void) do_link_delete(m, o->name, o->namespace, NULL);
-        return r;
-}
-
-static int do_vlan_create(Manager *m, const NetObject *o, sd_bus_error *error) {
-        NetlinkReason nr = {};
-        Namespace *ns;
-        LinkInfo parent;
-        int r;
-
-        if ((r = ns_lookup(m, o->namespace, &ns, error)) < 0)
-                return r;
-        if ((r = netlink_link_get(link_netns_fd(ns), o->parent, 0, &parent)) < 0)
-                return virtd_bus_error_setf(error, r, "Parent link %s of VLAN %s does not exist in %s.", o->parent, o->name,
-                                            is_host(o->namespace) ? "the host" : o->namespace);
-        VlanLinkSpec spec = {
-                .name = o->name, .parent_ifindex = parent.ifindex, .id = o->id, .protocol = o->protocol,
-                .flags = o->flags, .flags_mask = VLAN_FLAG_REORDER_HDR_BIT | VLAN_FLAG_GVRP_BIT | VLAN_FLAG_LOOSE_BINDING_BIT |
-                                                 VLAN_FLAG_MVRP_BIT | VLAN_FLAG_BRIDGE_BINDING_BIT,
-                .has_ingress_map = o->n_ingress > 0, .ingress = o->ingress, .n_ingress = o->n_ingress,
-                .has_egress_map = o->n_egress > 0, .egress = o->egress, .n_egress = o->n_egress, .mtu = o->mtu,
-        };
-        r = netlink_vlan_add(link_netns_fd(ns), &spec, &nr);
-        if (r < 0)
-                return virtd_bus_error_setf(error, r, "Cannot create VLAN %s (id %u on %s): %s", o->name, o->id, o->parent,
-                                            nr.text[0] ? nr.text : strerror(-r));
-        for (char **s = o->addresses; r >= 0 && s && *s; s++)
-                r = do_address(m, o->name, o->namespace, *s, true, error);
-        if (r >= 0)
-                r = do_link_up(m, o->name, o->namespace, error);
-        if (r < 0)
-                (void) do_link_delete(m, o->name, o->namespace, NULL);
-        return r;
-}
-
-static int do_bridge_create(Manager *m, const NetObject *o, sd_bus_error *error) {
-        NetlinkReason nr = {};
-        Namespace *ns;
-        int r;
-
-        if ((r = ns_lookup(m, o->namespace, &ns, error)) < 0)
-                return r;
-        r = netlink_bridge_add(link_netns_fd(ns), o->name, o->vlan_filtering > 0, &nr);
-        if (r < 0)
-                return virtd_bus_error_setf(error, r, "Cannot create bridge %s%s: %s", o->name,
-                                            o->vlan_filtering > 0 ? " with VLAN filtering" : "", nr.text[0] ? nr.text : strerror(-r));
-        for (char **s = o->addresses; r >= 0 && s && *s; s++)
-                r = do_address(m, o->name, o->namespace, *s, true, error);
-        if (r >= 0)
-                r = do_link_up(m, o->name, o->namespace, error);
-        if (r < 0)
                 (void) do_link_delete(m, o->name, o->namespace, NULL);
         return r;
 }
@@ -644,7 +571,7 @@ static int do_group_set(Manager *m, const char *name, const char *param, const c
         return group_set(m->groups, &spec, params, error);
 }
 
-static int step_do(Manager *m, const PlanStep *s, sd_bus_error *error) {
+static int step_do(Manager *m, const PlanStep *s, StepUndo *u, sd_bus_error *error) {
         switch (s->kind) {
         case PLAN_NAMESPACE:
                 return s->action == PLAN_CREATE ? do_namespace_create(m, s->net, error)
@@ -658,19 +585,13 @@ static int step_do(Manager *m, const PlanStep *s, sd_bus_error *error) {
                 return s->action == PLAN_CREATE ? do_group_create(m, s->group, error) : do_group_delete(m, s->name, error);
         case PLAN_PARAMETER:
                 return do_group_set(m, s->name, s->param, s->new_value, error);
-        case PLAN_VLAN:
-                return do_vlan_create(m, s->net, error);
-        case PLAN_BRIDGE:
-                return do_bridge_create(m, s->net, error);
         default:
-                return sd_bus_error_setf(error, VIRTD_ERROR_NOT_SUPPORTED,
-                                         "%s %s: applying switch ports from network.conf is not implemented yet.",
-                                         plan_kind_to_string(s->kind), s->name);
+                return links_step_do(m, s, u, error);
         }
 }
 
 /* The inverse of a done step; errors are logged, as there is nobody left to tell. */
-static void step_undo(Manager *m, const PlanStep *s) {
+static void step_undo(Manager *m, const PlanStep *s, StepUndo *u) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = 0;
 
@@ -695,11 +616,8 @@ static void step_undo(Manager *m, const PlanStep *s) {
                 if (*s->old_value)
                         r = do_group_set(m, s->name, s->param, s->old_value, &e);
                 break;
-        case PLAN_VLAN:
-        case PLAN_BRIDGE:
-                r = do_link_delete(m, s->name, s->namespace, &e);
-                break;
         default:
+                links_step_undo(m, s, u);
                 break;
         }
         if (r < 0)
@@ -707,15 +625,27 @@ static void step_undo(Manager *m, const PlanStep *s) {
                             e.message ? e.message : strerror(-r));
 }
 
-static const char *owned_kind(PlanKind k) {
-        return k == PLAN_NAMESPACE ? "namespace" : k == PLAN_VETH ? "veth" : k == PLAN_GROUP ? "group" : NULL;
+/* Records a created object as virtd's (or forgets a deleted one) in the ownership record. */
+static void owned_note(Manager *m, ApplyContext *c, const PlanStep *s) {
+        _cleanup_free_ char *name = NULL;
+        const char *kind = plan_kind_to_string(s->kind);
+
+        if (s->action == PLAN_CHANGE || s->kind == PLAN_ADDRESS || s->kind == PLAN_PARAMETER)
+                return;
+        /* "port BRIDGE LINK": the port's name in the record is its bridge and its link. */
+        if (s->kind == PLAN_PORT && asprintf(&name, "%s %s", s->param, s->name) < 0)
+                return;
+        (void) owned_update(m, &c->owned, kind, name ? name : s->name, s->action == PLAN_CREATE);
 }
 
 int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progress_fn progress, sd_bus_error *error) {
+        _cleanup_free_ StepUndo *undo = NULL;
         int r = 0;
         size_t i;
 
         assert(m && c && c->plan && to <= c->plan->n_steps);
+        if (!(undo = calloc(to - from + 1, sizeof(StepUndo))))
+                return -ENOMEM;
         for (i = from; i < to; i++) {
                 const PlanStep *s = &c->plan->steps[i];
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -725,7 +655,7 @@ int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progres
                         break;
                 if (progress)
                         progress(m, (unsigned) (i - from + 1), (unsigned) (to - from), d);
-                r = step_do(m, s, &e);
+                r = step_do(m, s, &undo[i - from], &e);
                 if (r < 0) {
                         if (!sd_bus_error_is_set(&e))
                                 (void) sd_bus_error_set_errno(&e, r);
@@ -736,18 +666,15 @@ int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progres
                 }
                 log_info("Apply: step %zu of %zu done: %s", i - from + 1, to - from, d);
         }
-        if (r < 0) {
+        if (r < 0)
                 while (i-- > from)
-                        step_undo(m, &c->plan->steps[i]);
-                return r;
-        }
-        for (i = from; i < to; i++) {
-                const PlanStep *s = &c->plan->steps[i];
-                const char *k = owned_kind(s->kind);
-                if (k && s->action != PLAN_CHANGE)
-                        (void) owned_update(m, &c->owned, k, s->name, s->action == PLAN_CREATE);
-        }
-        return 0;
+                        step_undo(m, &c->plan->steps[i], &undo[i - from]);
+        else
+                for (i = from; i < to; i++)
+                        owned_note(m, c, &c->plan->steps[i]);
+        for (i = from; i < to; i++)
+                port_saved_done(&undo[i - from].port);
+        return r < 0 ? r : 0;
 }
 
 static int failure_add(Manager *m, const char *object, const char *reason) {

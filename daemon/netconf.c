@@ -30,6 +30,58 @@ static void object_done(NetObject *o) {
         free(o->parent);
         free(o->ingress);
         free(o->egress);
+        free(o->port_entries);
+}
+
+static int dup_array(const void *src, size_t n, size_t size, void **ret) {
+        *ret = NULL;
+        if (n == 0)
+                return 0;
+        *ret = malloc(n * size);
+        if (!*ret)
+                return -ENOMEM;
+        memcpy(*ret, src, n * size);
+        return 0;
+}
+
+static int dup_string(const char *src, char **ret) {
+        *ret = src ? strdup(src) : NULL;
+        return !src || *ret ? 0 : -ENOMEM;
+}
+
+static int dup_strv(char **src, char ***ret) {
+        int r;
+
+        *ret = NULL;
+        for (char **s = src; s && *s; s++)
+                if ((r = strv_extend(ret, *s)) < 0)
+                        return r;
+        return 0;
+}
+
+int netconf_object_copy(const NetObject *src, NetObject *ret) {
+        NetObject o = *src;
+        int r = 0;
+
+        assert(src && ret);
+        /* Every owned pointer is replaced first, so that a failure frees only copies. */
+        o.name = o.hostname = o.namespace = o.peer = o.peer_namespace = o.bridge = o.parent = NULL;
+        o.addresses = o.peer_addresses = NULL;
+        o.ingress = o.egress = NULL;
+        o.port_entries = NULL;
+        if ((r = dup_string(src->name, &o.name)) < 0 || (r = dup_string(src->hostname, &o.hostname)) < 0 ||
+            (r = dup_string(src->namespace, &o.namespace)) < 0 || (r = dup_string(src->peer, &o.peer)) < 0 ||
+            (r = dup_string(src->peer_namespace, &o.peer_namespace)) < 0 || (r = dup_string(src->bridge, &o.bridge)) < 0 ||
+            (r = dup_string(src->parent, &o.parent)) < 0 || (r = dup_strv(src->addresses, &o.addresses)) < 0 ||
+            (r = dup_strv(src->peer_addresses, &o.peer_addresses)) < 0 ||
+            (r = dup_array(src->ingress, src->n_ingress, sizeof(VlanQosMapping), (void **) &o.ingress)) < 0 ||
+            (r = dup_array(src->egress, src->n_egress, sizeof(VlanQosMapping), (void **) &o.egress)) < 0 ||
+            (r = dup_array(src->port_entries, src->n_port_entries, sizeof(BridgeVlanEntry), (void **) &o.port_entries)) < 0) {
+                object_done(&o);
+                return r;
+        }
+        *ret = o;
+        return 0;
 }
 
 void netconf_object_done(NetObject *o) {

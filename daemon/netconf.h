@@ -47,6 +47,9 @@ typedef struct NetObject {
         /* port: "port BRIDGE NAME" */
         char *bridge;
         PortConfig port;
+        bool kernel_table;             /* read from the kernel: port_entries is its exact table */
+        BridgeVlanEntry *port_entries;
+        size_t n_port_entries;
         /* vlan */
         char *parent;
         uint16_t id;
@@ -66,6 +69,8 @@ typedef struct NetConfig {
 /* Frees what one object holds (for callers that build or trim a NetConfig). */
 void netconf_object_done(NetObject *o);
 NetConfig *netconf_free(NetConfig *c);
+/* A deep copy of @src into @ret (which it overwrites); -ENOMEM. */
+int netconf_object_copy(const NetObject *src, NetObject *ret);
 static inline void netconf_freep(NetConfig **c) {
         netconf_free(*c);
 }

@@ -249,32 +249,36 @@ int netlink_bridge_add(int netns_fd, const char *name, bool vlan_filtering, Netl
         return send_and_ack(sk, msg);
 }
 
-typedef struct FilteringQuery {
-        int kind_is_bridge;
-        int filtering;
-} FilteringQuery;
+typedef struct BridgeQuery {
+        bool kind_is_bridge;
+        BridgeInfo info;
+} BridgeQuery;
 
 static int on_bridge_link(struct nl_msg *msg, void *arg) {
         struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *br[IFLA_BR_MAX + 1];
-        FilteringQuery *q = arg;
+        BridgeQuery *q = arg;
 
         if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_LINKINFO] ||
             nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 || !info[IFLA_INFO_KIND])
                 return NL_OK;
         q->kind_is_bridge = streq(nla_get_string(info[IFLA_INFO_KIND]), "bridge");
-        if (q->kind_is_bridge && info[IFLA_INFO_DATA] && nla_parse_nested(br, IFLA_BR_MAX, info[IFLA_INFO_DATA], NULL) >= 0 &&
-            br[IFLA_BR_VLAN_FILTERING])
-                q->filtering = nla_get_u8(br[IFLA_BR_VLAN_FILTERING]);
+        if (!q->kind_is_bridge || !info[IFLA_INFO_DATA] || nla_parse_nested(br, IFLA_BR_MAX, info[IFLA_INFO_DATA], NULL) < 0)
+                return NL_OK;
+        if (br[IFLA_BR_VLAN_FILTERING])
+                q->info.vlan_filtering = nla_get_u8(br[IFLA_BR_VLAN_FILTERING]);
+        if (br[IFLA_BR_VLAN_DEFAULT_PVID])
+                q->info.default_pvid = nla_get_u16(br[IFLA_BR_VLAN_DEFAULT_PVID]);
         return NL_OK;
 }
 
-int netlink_bridge_vlan_filtering(int netns_fd, int ifindex) {
+int netlink_bridge_get(int netns_fd, int ifindex, BridgeInfo *ret) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
         struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-        FilteringQuery q = {};
+        BridgeQuery q = {};
         int r;
 
+        assert(ret);
         /* libnl 3.7 parses no bridge attributes, so the answer is read from IFLA_INFO_DATA directly. */
         r = netlink_open_in(netns_fd, NULL, &sk);
         if (r < 0)
@@ -291,7 +295,42 @@ int netlink_bridge_vlan_filtering(int netns_fd, int ifindex) {
                 return netlink_error_to_errno(r);
         if (!q.kind_is_bridge)
                 return -ENOTTY;
-        return q.filtering > 0;
+        *ret = q.info;
+        return 0;
+}
+
+int netlink_bridge_vlan_filtering(int netns_fd, int ifindex) {
+        BridgeInfo info;
+        int r = netlink_bridge_get(netns_fd, ifindex, &info);
+
+        return r < 0 ? r : info.vlan_filtering;
+}
+
+int netlink_bridge_change(int netns_fd, int ifindex, int vlan_filtering, int default_pvid, NetlinkReason *reason) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+        struct nlattr *linkinfo, *data;
+        int r;
+
+        if (vlan_filtering < 0 && default_pvid < 0)
+                return 0;
+        /* One message: the kernel sets VLAN filtering before the default PVID, whatever their order here. */
+        msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+        if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+            !(linkinfo = nla_nest_start(msg, IFLA_LINKINFO)) || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+            !(data = nla_nest_start(msg, IFLA_INFO_DATA)))
+                return -ENOMEM;
+        if (vlan_filtering >= 0 && nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, (uint8_t) vlan_filtering) < 0)
+                return -ENOMEM;
+        if (default_pvid >= 0 && nla_put_u16(msg, IFLA_BR_VLAN_DEFAULT_PVID, (uint16_t) default_pvid) < 0)
+                return -ENOMEM;
+        nla_nest_end(msg, data);
+        nla_nest_end(msg, linkinfo);
+        r = netlink_open_in(netns_fd, reason, &sk);
+        if (r < 0)
+                return r;
+        return send_and_ack(sk, msg);
 }
 
 int netlink_link_get_master(int netns_fd, int ifindex) {

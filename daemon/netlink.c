@@ -454,6 +454,12 @@ static bool is_link_object(struct nl_object *obj) {
 static void on_link_change(struct nl_cache *cache, struct nl_object *obj, int action, void *data) {
         NetlinkWatch *w = data;
 
+        /* The kernel announces a port's VLAN table (`bridge vlan add/del`) as a link of family AF_BRIDGE. */
+        if (rtnl_link_get_family((struct rtnl_link *) obj) == AF_BRIDGE) {
+                if (w->cb.bridge_port)
+                        w->cb.bridge_port(rtnl_link_get_ifindex((struct rtnl_link *) obj), w->userdata);
+                return;
+        }
         if (!is_link_object(obj))
                 return;
         NetlinkEvent ev = action == NL_ACT_NEW ? NETLINK_EVENT_NEW : action == NL_ACT_DEL ? NETLINK_EVENT_DEL : NETLINK_EVENT_CHANGE;

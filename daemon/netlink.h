@@ -85,6 +85,7 @@ typedef enum NetlinkEvent {
 typedef struct NetlinkWatchCallbacks {
         void (*link)(NetlinkEvent event, int ifindex, void *userdata);
         void (*address)(int ifindex, void *userdata); /* an address of ifindex appeared or vanished */
+        void (*bridge_port)(int ifindex, void *userdata); /* a bridge port's state or VLAN table changed */
 } NetlinkWatchCallbacks;
 
 /**
@@ -157,6 +158,17 @@ int netlink_watch_get_vlan(NetlinkWatch *w, int ifindex, VlanInfo *ret);
 int netlink_bridge_add(int netns_fd, const char *name, bool vlan_filtering, NetlinkReason *reason);
 /* Whether ifindex is a bridge with VLAN filtering on: 1, 0, or a negative errno. */
 int netlink_bridge_vlan_filtering(int netns_fd, int ifindex);
+
+/* A bridge's VLAN settings as the kernel reports them. */
+typedef struct BridgeInfo {
+        bool vlan_filtering;
+        uint16_t default_pvid; /* 0: none */
+} BridgeInfo;
+
+/* -ENOTTY when ifindex is no bridge. */
+int netlink_bridge_get(int netns_fd, int ifindex, BridgeInfo *ret);
+/* Turns VLAN filtering on (1) or off (0) and sets the default PVID (0: none); -1 leaves a setting alone. */
+int netlink_bridge_change(int netns_fd, int ifindex, int vlan_filtering, int default_pvid, NetlinkReason *reason);
 /* The bridge ifindex is enslaved to, 0 when none. */
 int netlink_link_get_master(int netns_fd, int ifindex);
 /* Enslaves ifindex to master_ifindex (0: releases it). */

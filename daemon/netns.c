@@ -75,8 +75,16 @@ static void on_address_event(int ifindex, void *userdata) {
         link_dbus_on_address_event(userdata, ifindex);
 }
 
+/* A port's VLAN table changed (by virtd or by `bridge vlan`): it may have left the saved state. */
+static void on_bridge_port_event(int ifindex, void *userdata) {
+        Namespace *ns = userdata;
+
+        apply_drift_schedule(ns->manager);
+}
+
 static int namespace_watch_start(Namespace *ns) {
-        static const NetlinkWatchCallbacks cb = { .link = on_link_event, .address = on_address_event };
+        static const NetlinkWatchCallbacks cb = { .link = on_link_event, .address = on_address_event,
+                                                  .bridge_port = on_bridge_port_event };
         _cleanup_free_ char *path = namespace_kind_path(ns, NAMESPACE_NET);
 
         if (!path)

@@ -623,6 +623,207 @@ static void test_bridge_and_vlan(void) {
         fixture_stop(&f);
 }
 
+/* ---- the seed's switch: a VLAN-filtering bridge with access and trunk ports, VLAN links (qemu lane) ---- */
+
+typedef struct Switch {
+        char *br, *e[3], *p[3];
+} Switch;
+
+static void switch_free(Switch *w) {
+        g_free(w->br);
+        for (int i = 0; i < 3; i++) {
+                g_free(w->e[i]);
+                g_free(w->p[i]);
+        }
+}
+
+/* The man page's example in the run's namespaces: ns_a plays zzns, ns_b the host; eth1–3 are veths into ns_a. */
+/* @changed: default PVID 1 on the bridge, access VLAN 11 on eth1, other flags and MTU on the 802.1Q VLAN,
+ * 802.1Q instead of 802.1ad on the other (which the kernel can only do by recreating it). */
+static char *switch_config(Fixture *f, const Switch *w, bool changed, const char *extra) {
+        GString *s = g_string_new(NULL);
+
+        g_string_append_printf(s, "namespace %s {\n\tkinds = net, uts;\n\thostname = zz;\n}\n\n", f->ns_a);
+        g_string_append_printf(s, "namespace %s {\n\tkinds = net;\n}\n\n", f->ns_b);
+        g_string_append_printf(s, "veth %s {\n\tnamespace = %s;\n\tpeer = %s;\n\tpeer-namespace = %s;\n"
+                                  "\tpeer-address = 10.0.0.2/24, fd00:10::2/64;\n\tmtu = 1500;\n\taddress = 10.0.0.1/24, fd00:10::1/64;\n}\n\n",
+                               f->veth_a, f->ns_b, f->veth_b, f->ns_a);
+        g_string_append_printf(s, "bridge %s {\n\tnamespace = %s;\n\tvlan-filtering = yes;\n\tdefault-pvid = %s;\n}\n\n", w->br, f->ns_b,
+                               changed ? "1" : "none");
+        for (int i = 0; i < 3; i++)
+                g_string_append_printf(s, "veth %s {\n\tnamespace = %s;\n\tpeer = %s;\n\tpeer-namespace = %s;\n}\n\n", w->e[i], f->ns_b,
+                                       w->p[i], f->ns_a);
+        g_string_append_printf(s, "port %s %s {\n\tmode = access;\n\taccess-vlan = %d;\n}\n\n", w->br, w->e[0], changed ? 11 : 10);
+        g_string_append_printf(s, "port %s %s {\n\tmode = access;\n\taccess-vlan = 20;\n}\n\n", w->br, w->e[1]);
+        g_string_append_printf(s, "port %s %s {\n\tmode = trunk;\n\tallowed-vlans = 10,20,30-40;\n\tnative-vlan = 99;\n}\n\n", w->br, w->e[2]);
+        g_string_append_printf(s, "vlan %s.10 {\n\tparent = %s;\n\tid = 10;\n\tprotocol = 802.1Q;\n\tflags = %s;\n"
+                                  "\tingress-qos-map = 0:0,5:5;\n\tegress-qos-map = 0:3,5:5;\n\tnamespace = %s;\n\tmtu = %d;\n"
+                                  "\taddress = 192.168.10.1/24;\n}\n\n",
+                               f->veth_a, f->veth_a, changed ? "reorder_hdr" : "reorder_hdr,loose_binding", f->ns_b,
+                               changed ? 1400 : 1496);
+        g_string_append_printf(s, "vlan %s.20 {\n\tparent = %s;\n\tid = 20;\n\tprotocol = %s;\n\tflags = gvrp,mvrp,bridge_binding;\n"
+                                  "\tnamespace = %s;\n}\n%s",
+                               f->veth_b, f->veth_b, changed ? "802.1Q" : "802.1ad", f->ns_a, extra);
+        return g_string_free(s, FALSE);
+}
+
+/* `bridge -j vlan show` of one port as "VID FLAGS" lines: the independent witness of a port's table. */
+static char *port_table(Fixture *f, const char *port) {
+        g_autofree char *cmd = g_strdup_printf("bridge -j vlan show dev %s | jq -r '.[].vlans[] | "
+                                               "\"\\(.vlan)\\(if .vlanEnd then \"-\\(.vlanEnd)\" else \"\" end) "
+                                               "\\(.flags // [] | join(\",\"))\"'", port);
+        char *out = ns_sh(f, f->ns_b, cmd);
+
+        g_assert_nonnull(out);
+        return out;
+}
+
+#define TRUNK_30_40 "30 \n31 \n32 \n33 \n34 \n35 \n36 \n37 \n38 \n39 \n40 \n"
+
+static void assert_switch(Fixture *f, const Switch *w, int e1_vlan, bool trunk_has_20) {
+        g_autofree char *e1 = port_table(f, w->e[0]), *e2 = port_table(f, w->e[1]), *e3 = port_table(f, w->e[2]);
+        g_autofree char *want1 = g_strdup_printf("%d PVID,Egress Untagged\n", e1_vlan);
+        g_autofree char *bcmd = g_strdup_printf("ip -d -j link show %s | jq -r '.[0].linkinfo.info_data | "
+                                                "\"\\(.vlan_filtering) \\(.vlan_default_pvid)\"'", w->br);
+        g_autofree char *vcmd = g_strdup_printf("ip -d -j link show %s.10 | jq -r '.[0] | \"\\(.mtu) \\(.linkinfo.info_data | "
+                                                "\"\\(.protocol) \\(.id) \\(.flags | join(\",\")) \\(.ingress_qos | map(\"\\(.from):\\(.to)\") | join(\",\")) \\(.egress_qos | map(\"\\(.from):\\(.to)\") | join(\",\"))\")\"'",
+                                                f->veth_a);
+        g_autofree char *qcmd = g_strdup_printf("ip -d -j link show %s.20 | jq -r '.[0].linkinfo.info_data | "
+                                                "\"\\(.protocol) \\(.id) \\(.flags | join(\",\"))\"'", f->veth_b);
+        g_autofree char *br = ns_sh(f, f->ns_b, bcmd), *v10 = ns_sh(f, f->ns_b, vcmd), *v20 = ns_sh(f, f->ns_a, qcmd);
+
+        g_assert_cmpstr(e1, ==, want1);
+        g_assert_cmpstr(e2, ==, "20 PVID,Egress Untagged\n");
+        g_assert_cmpstr(e3, ==, trunk_has_20 ? "10 \n20 \n" TRUNK_30_40 "99 PVID,Egress Untagged\n" : "10 \n" TRUNK_30_40 "99 PVID,Egress Untagged\n");
+        g_assert_cmpstr(br, ==, "1 0\n");
+        g_assert_nonnull(v10);
+        g_assert_nonnull(v20);
+        g_assert_cmpstr(v10, ==, "1496 802.1Q 10 REORDER_HDR,LOOSE_BINDING 5:5 0:3,5:5\n");
+        g_assert_cmpstr(v20, ==, "802.1ad 20 GVRP,MVRP,BRIDGE_BINDING\n");
+}
+
+/* Waits for DriftDetected after @cmd ran in the switch namespace; returns its text. */
+static char *drift_after(Fixture *f, const char *cmd) {
+        GString *seen = g_string_new(NULL);
+        sd_bus_slot *slot = NULL;
+        gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+        g_autofree char *out = NULL;
+
+        g_assert_cmpint(sd_bus_match_signal(f->e.bus, &slot, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                            "DriftDetected", on_drift, seen), >=, 0);
+        out = ns_sh(f, f->ns_b, cmd);
+        g_assert_nonnull(out);
+        while (seen->len == 0 && g_get_monotonic_time() < deadline)
+                if (sd_bus_process(f->e.bus, NULL) == 0)
+                        sd_bus_wait(f->e.bus, 100 * 1000);
+        sd_bus_slot_unref(slot);
+        return g_string_free(seen, FALSE);
+}
+
+/* The seed's whole example on the real kernel: applied at start-up, witnessed by iproute2; drift after
+ * `bridge vlan del`; an apply failing at its last step puts the ports back; a restart after deleting
+ * everything brings it all back, and Save is byte-stable. */
+static void test_switch_ports(void) {
+        Fixture f;
+        Switch w = {};
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *text = NULL, *plan = NULL, *failures = NULL, *drift = NULL, *expect = NULL, *steps = NULL;
+        g_autofree char *bad = NULL, *del = NULL, *net1 = NULL, *net2 = NULL;
+
+        fixture_start(&f, true);
+        if (!has_feature(&f, "vlan-8021q") || !has_feature(&f, "vlan-8021ad") || !has_feature(&f, "bridge-vlan-filtering")) {
+                g_test_skip("this kernel has no 802.1Q/802.1ad or bridge VLAN filtering (runs in the real-kernel lane)");
+                fixture_stop(&f);
+                return;
+        }
+        test_env_stop_virtd(&f.e);
+        w.br = test_unique_name("sbr");
+        for (int i = 0; i < 3; i++) {
+                w.e[i] = test_unique_name("se");
+                w.p[i] = test_unique_name("sp");
+        }
+        text = switch_config(&f, &w, false, "");
+        write_config(&f, "network.conf", text);
+        gint64 t0 = g_get_monotonic_time();
+        start_virtd(&f);
+        g_test_message("start-up with the example's 12 steps until READY=1: %.0f ms", (g_get_monotonic_time() - t0) / 1000.0);
+        failures = config_failures(&f);
+        g_assert_cmpstr(failures, ==, "");
+        assert_switch(&f, &w, 10, true);
+        plan = plan_ok(&f);
+        g_assert_cmpstr(plan, ==, "");
+
+        /* A trunk VLAN removed behind virtd's back: drift names the port, Plan has exactly that change. */
+        del = g_strdup_printf("bridge vlan del dev %s vid 20", w.e[2]);
+        drift = drift_after(&f, del);
+        expect = g_strdup_printf("port %s: mode=trunk allowed-vlans=10,30-40 native-vlan=99, saved mode=trunk "
+                                 "allowed-vlans=10,20,30-40 native-vlan=99\n", w.e[2]);
+        g_assert_cmpstr(drift, ==, expect);
+        g_free(plan);
+        plan = plan_ok(&f);
+        g_free(expect);
+        expect = g_strdup_printf("change port %s %s [mode=trunk allowed-vlans=10,30-40 native-vlan=99] "
+                                 "[mode=trunk allowed-vlans=10,20,30-40 native-vlan=99]\n", w.e[2], w.br);
+        g_assert_cmpstr(plan, ==, expect);
+
+        /* A bridge change, access VLAN 10 → 11, the trunk repair, a VLAN change in place and one by recreating it,
+         * then a VLAN on a missing parent fails: Plan lists exactly these, and Apply puts everything back. */
+        bad = g_strdup_printf("\nvlan %s.7 {\n\tparent = nosuchlink;\n\tid = 7;\n\tnamespace = %s;\n}\n", f.veth_a, f.ns_b);
+        g_free(text);
+        text = switch_config(&f, &w, true, bad);
+        write_config(&f, "network.conf", text);
+        g_free(plan);
+        plan = plan_ok(&f);
+        g_free(expect);
+        expect = g_strdup_printf(
+                "change bridge %s [default-pvid=none] [default-pvid=1]\n"
+                "change port %s %s [mode=access access-vlan=10] [mode=access access-vlan=11]\n"
+                "change port %s %s [mode=trunk allowed-vlans=10,30-40 native-vlan=99] [mode=trunk allowed-vlans=10,20,30-40 native-vlan=99]\n"
+                "change vlan %s.10 [flags=reorder_hdr,loose_binding mtu=1496] [flags=reorder_hdr mtu=1400]\n"
+                "change vlan %s.20 [protocol=802.1ad] [protocol=802.1Q]\n"
+                "create vlan %s.7 [] [parent=nosuchlink id=7]\n",
+                w.br, w.e[0], w.br, w.e[2], w.br, f.veth_a, f.veth_b, f.veth_a);
+        g_assert_cmpstr(plan, ==, expect);
+        t0 = g_get_monotonic_time();
+        steps = call_steps(&f, "Apply", &error);
+        g_test_message("Apply failing at step 6 of 6, with rollback: %.0f ms", (g_get_monotonic_time() - t0) / 1000.0);
+        g_assert_null(steps);
+        g_assert_nonnull(strstr(error.message, "Step 6 of 6"));
+        g_assert_nonnull(strstr(error.message, "nosuchlink"));
+        sd_bus_error_free(&error);
+        assert_switch(&f, &w, 10, false);
+
+        /* The example again: apply repairs the trunk, and nothing is left to do. */
+        g_free(text);
+        text = switch_config(&f, &w, false, "");
+        write_config(&f, "network.conf", text);
+        steps = call_steps(&f, "Apply", &error);
+        if (!steps)
+                g_error("Apply: %s", error.message);
+        assert_switch(&f, &w, 10, true);
+        g_free(plan);
+        plan = plan_ok(&f);
+        g_assert_cmpstr(plan, ==, "");
+        save_ok(&f);
+        net1 = read_config(&f, "network.conf");
+
+        /* Everything deleted (the namespaces take their links with them), then a restart brings it all back. */
+        test_env_stop_virtd(&f.e);
+        /* zzns has a uts namespace too, whose file lives in the state directory. */
+        test_umount_below(f.e.dir);
+        test_sh(NULL, "rm -rf %s/%s %s/%s %s/ns/%s", f.netns_dir, f.ns_a, f.netns_dir, f.ns_b, f.e.state_dir, f.ns_a);
+        start_virtd(&f);
+        g_free(failures);
+        failures = config_failures(&f);
+        g_assert_cmpstr(failures, ==, "");
+        assert_switch(&f, &w, 10, true);
+        save_ok(&f);
+        net2 = read_config(&f, "network.conf");
+        g_assert_cmpstr(net1, ==, net2);
+        switch_free(&w);
+        fixture_stop(&f);
+}
+
 /* Plan(), or with userdata the named mutating method with flags 0; 0 on success, 10 on AccessDenied, else 1. */
 static int call_as_nobody(sd_bus *bus, void *userdata) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -667,6 +868,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/config/plan-and-rollback", test_plan_and_rollback);
         g_test_add_func("/config/cgsnapshot-file", test_cgsnapshot_file);
         g_test_add_func("/config/bridge-and-vlan", test_bridge_and_vlan);
+        g_test_add_func("/config/switch-ports", test_switch_ports);
         g_test_add_func("/config/import", test_import);
         g_test_add_func("/config/authorization", test_authorization);
         g_test_add_func("/config/kill-during-save", test_kill_during_save);

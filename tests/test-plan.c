@@ -115,6 +115,110 @@ static void test_refresh(void) {
         cgconfig_free(live);
 }
 
+#define SWITCH_WANT                                                                                       \
+        "bridge br0 {\n\tvlan-filtering = yes;\n\tdefault-pvid = none;\n}\n"                               \
+        "port br0 eth1 {\n\tmode = access;\n\taccess-vlan = 10;\n}\n"                                       \
+        "port br0 eth3 {\n\tmode = trunk;\n\tallowed-vlans = 10,20,30-40;\n\tnative-vlan = 99;\n}\n"        \
+        "vlan v.10 {\n\tparent = v;\n\tid = 10;\n\tflags = reorder_hdr;\n\tingress-qos-map = 0:0,5:5;\n}\n"
+
+/* Bridges, ports and VLANs: exactly the differing settings as old → new, a missing port created after its
+ * bridge, an owned port the file dropped released, a VLAN id change (which the kernel cannot do) recreating. */
+static void test_switch_differences(void) {
+        const char * const owned[] = { "port br0 eth9", NULL };
+        g_autofree char *same = plan_text("", SWITCH_WANT, "", SWITCH_WANT, NULL);
+        g_autofree char *t = plan_text(
+                "", SWITCH_WANT, "",
+                "bridge br0 {\n\tvlan-filtering = yes;\n\tdefault-pvid = 1;\n}\n"
+                "port br0 eth3 {\n\tmode = trunk;\n\tallowed-vlans = 10,30-40;\n\tnative-vlan = 99;\n}\n"
+                "port br0 eth9 {\n\tmode = access;\n\taccess-vlan = 5;\n}\n"
+                "vlan v.10 {\n\tparent = v;\n\tid = 11;\n\tflags = gvrp;\n\tingress-qos-map = 5:5;\n}\n",
+                owned);
+
+        g_assert_cmpstr(same, ==, "");
+        g_assert_cmpstr(t, ==,
+                        "change bridge br0 [default-pvid=1] [default-pvid=none] (bridge br0)\n"
+                        "create port eth1 br0 [] [mode=access access-vlan=10] (port br0 eth1)\n"
+                        "change port eth3 br0 [mode=trunk allowed-vlans=10,30-40 native-vlan=99] "
+                        "[mode=trunk allowed-vlans=10,20,30-40 native-vlan=99] (port br0 eth3)\n"
+                        "change vlan v.10 [id=11 flags=gvrp] [id=10 flags=reorder_hdr] (vlan v.10)\n"
+                        "delete port eth9 br0 [present] [] (port br0 eth9)\n");
+}
+
+/* Owned links the file dropped: ports leave their bridge first, VLANs go before the links they sit on, the
+ * namespace last; a bridge nobody owns stays. */
+static void test_deletes_links_order(void) {
+        const char * const owned[] = { "namespace n", "bridge br0", "vlan v.5", "veth v", "port br0 p", NULL };
+        g_autofree char *t = plan_text("", "", "",
+                                       "namespace n {\n\tkinds = net;\n}\n"
+                                       "bridge br0 {\n\tnamespace = n;\n\tvlan-filtering = yes;\n}\n"
+                                       "bridge theirs {\n\tnamespace = n;\n}\n"
+                                       "veth v {\n\tnamespace = n;\n\tpeer = w;\n}\n"
+                                       "vlan v.5 {\n\tnamespace = n;\n\tparent = v;\n\tid = 5;\n}\n"
+                                       "port br0 p {\n\tmode = access;\n\taccess-vlan = 5;\n}\n",
+                                       owned);
+
+        g_assert_cmpstr(t, ==,
+                        "delete port p br0 [present] [] (port br0 p)\n"
+                        "delete vlan v.5 [present] [] (vlan v.5)\n"
+                        "delete veth v [present] [] (veth v)\n"
+                        "delete bridge br0 [present] [] (bridge br0)\n"
+                        "delete namespace n [present] [] (namespace n)\n");
+}
+
+/* A kernel table no mode describes (a PVID that is tagged, an untagged VLAN that is no PVID) is shown entry by
+ * entry; a trunk with native VLAN 1 as such. */
+static void test_kernel_table(void) {
+        const char *bridge = "bridge br0 {\n\tvlan-filtering = yes;\n}\n";
+        g_autofree char *want_text = g_strdup_printf("%sport br0 p {\n\tmode = access;\n\taccess-vlan = 10;\n}\n", bridge);
+        NetConfig *want = net(want_text), *live = net(want_text);
+        NetObject *port = &live->objects[1];
+        Plan *p = NULL;
+
+        port->kernel_table = true;
+        port->port_entries = g_new0(BridgeVlanEntry, 2);
+        port->port_entries[0] = (BridgeVlanEntry) { .vid = 5, .pvid = true };
+        port->port_entries[1] = (BridgeVlanEntry) { .vid = 7, .untagged = true };
+        port->n_port_entries = 2;
+        g_assert_cmpint(config_plan(NULL, want, NULL, live, NULL, &p), ==, 0);
+        g_assert_cmpuint(p->n_steps, ==, 1);
+        g_assert_cmpstr(p->steps[0].old_value, ==, "vlans=5(pvid),7(untagged)");
+        g_assert_cmpstr(p->steps[0].new_value, ==, "mode=access access-vlan=10");
+        plan_free(p);
+
+        port->port_entries[0] = (BridgeVlanEntry) { .vid = 1, .pvid = true, .untagged = true };
+        port->port_entries[1] = (BridgeVlanEntry) { .vid = 5 };
+        g_assert_cmpint(config_plan(NULL, want, NULL, live, NULL, &p), ==, 0);
+        g_assert_cmpstr(p->steps[0].old_value, ==, "mode=trunk allowed-vlans=5 native-vlan=1");
+        plan_free(p);
+
+        /* The kernel's table equal to the mode's: nothing to do. */
+        port->port_entries[0] = (BridgeVlanEntry) { .vid = 10, .pvid = true, .untagged = true };
+        port->n_port_entries = 1;
+        g_assert_cmpint(config_plan(NULL, want, NULL, live, NULL, &p), ==, 0);
+        g_assert_cmpuint(p->n_steps, ==, 0);
+        plan_free(p);
+        netconf_free(want);
+        netconf_free(live);
+}
+
+/* Save: a port takes its live table, an owned live port the file lacks is added after its bridge. */
+static void test_refresh_ports(void) {
+        NetConfig *want = net(SWITCH_WANT);
+        NetConfig *live = net("bridge br0 {\n\tvlan-filtering = yes;\n\tdefault-pvid = none;\n}\n"
+                              "port br0 eth1 {\n\tmode = access;\n\taccess-vlan = 20;\n}\n"
+                              "port br0 eth2 {\n\tmode = access;\n\taccess-vlan = 30;\n}\n");
+        g_autofree char *text = NULL;
+
+        g_assert_cmpint(config_refresh(NULL, NULL, want, live), ==, 0);
+        g_assert_cmpint(netconf_serialize(want, &text), ==, 0);
+        g_assert_cmpstr(text, ==,
+                        "bridge br0 {\n\tvlan-filtering = yes;\n\tdefault-pvid = none;\n}\n\n"
+                        "port br0 eth1 {\n\tmode = access;\n\taccess-vlan = 20;\n}\n\n"
+                        "port br0 eth2 {\n\tmode = access;\n\taccess-vlan = 30;\n}\n");
+        netconf_free(want);
+        netconf_free(live);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/plan/create-order", test_create_order);
@@ -122,5 +226,9 @@ int main(int argc, char **argv) {
         g_test_add_func("/plan/deletes-owned-only", test_deletes_owned_only);
         g_test_add_func("/plan/equal-is-empty", test_equal_is_empty);
         g_test_add_func("/plan/refresh", test_refresh);
+        g_test_add_func("/plan/switch-differences", test_switch_differences);
+        g_test_add_func("/plan/refresh-ports", test_refresh_ports);
+        g_test_add_func("/plan/deletes-links-order", test_deletes_links_order);
+        g_test_add_func("/plan/kernel-table", test_kernel_table);
         return g_test_run();
 }
