@@ -252,7 +252,7 @@ static CgConfig *cgsnapshot_parse(char **ret_text) {
         ConfError err = {};
         gint status = 0;
 
-        for (int try = 0; try < 5 && !c; try++) {
+        for (int try = 0; try < 20 && !c; try++) {
                 g_clear_pointer(&out, g_free);
                 conf_error_done(&err);
                 g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,

@@ -52,7 +52,7 @@ typedef struct Hostile {
 static char *comment_action(const char *xml, const char *name) {
         g_autofree char *pattern = g_strdup_printf("<!--((?:(?!-->).)*)-->\\s*<method name=\"%s\"", name);
         g_autoptr(GRegex) re = g_regex_new(pattern, G_REGEX_DOTALL, 0, NULL);
-        g_autoptr(GRegex) action = g_regex_new("polkit action\\s+(org\\.virtd\\.Virtd1\\.[a-z-]+)", 0, 0, NULL);
+        g_autoptr(GRegex) action = g_regex_new("polkit\\s+action\\s+(org\\.virtd\\.Virtd1\\.[a-z-]+)", 0, 0, NULL);
         g_autoptr(GMatchInfo) mi = NULL, ai = NULL;
         g_autofree char *comment = NULL;
 
