@@ -1000,6 +1000,41 @@ static void test_external_group(void) {
         fixture_stop(&f);
 }
 
+/* The registry follows partial changes: a recursive delete drops the whole subtree's objects, a delete from
+ * one hierarchy keeps the group in the others, and a group registered before its parents (made behind
+ * virtd's back) is still found when its parent goes. */
+static void test_registry_follows_changes(void) {
+        Fixture f;
+        g_autofree char *spec = group_spec(layout.controllers, "/r");
+        g_autofree char *spec2 = group_spec(layout.controllers, "/r/sub");
+        g_autofree char *list = NULL, *list2 = NULL, *list3 = NULL, *list4 = NULL;
+
+        fixture_start(&f, false);
+        create_ok(&f, spec);
+        create_ok(&f, spec2);
+        g_free(virtctl_ok(&f, "group", "delete", "-r", "/r", NULL));
+        list = virtctl_ok(&f, "group", "list", NULL);
+        g_assert_null(strstr(list, ":/r\n"));
+        g_assert_null(strstr(list, ":/r/sub\n"));
+
+        g_assert_cmpint(test_sh(NULL, "cgcreate -g memory:%s/o/p", f.base), ==, 0);
+        create_ok(&f, "memory:/o/p/q");
+        list2 = virtctl_ok(&f, "group", "list", NULL);
+        g_assert_nonnull(strstr(list2, "memory:/o/p/q\n"));
+        g_free(virtctl_ok(&f, "group", "delete", "-r", "memory:/o", NULL));
+        list3 = virtctl_ok(&f, "group", "list", NULL);
+        g_assert_null(strstr(list3, ":/o"));
+
+        if (!layout.v2) {
+                create_ok(&f, "cpu,memory:/two");
+                g_free(virtctl_ok(&f, "group", "delete", "cpu:/two", NULL));
+                list4 = virtctl_ok(&f, "group", "list", NULL);
+                g_autoptr(GHashTable) lines = lines_of(list4);
+                g_assert_true(g_hash_table_contains(lines, "memory:/two"));
+        }
+        fixture_stop(&f);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         detect_layout();
@@ -1018,5 +1053,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/group/tree", test_tree);
         g_test_add_func("/group/external-group", test_external_group);
         g_test_add_func("/group/namespace-exec-in-group", test_namespace_exec_in_group);
+        g_test_add_func("/group/registry-follows-changes", test_registry_follows_changes);
         return g_test_run();
 }
