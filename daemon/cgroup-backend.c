@@ -166,23 +166,30 @@ static int mount_version(const char *mount) {
         return s.f_type == CGROUP2_SUPER_MAGIC ? 2 : 1;
 }
 
-int cgroup_backend_version(const char *controller) {
-        _cleanup_free_ char *mount = NULL;
+/* MOUNT's cgroup version, from the cache when it has been asked before. */
+static int cached_mount_version(const char *mount) {
         size_t i;
         int r;
 
-        r = controller_mount(controller, &mount);
-        if (r < 0)
-                return r;
         for (i = 0; i < ELEMENTSOF(version_cache) && version_cache[i].mount; i++)
                 if (streq(version_cache[i].mount, mount))
                         return version_cache[i].version;
         r = mount_version(mount);
         if (r > 0 && i < ELEMENTSOF(version_cache)) {
-                version_cache[i].mount = TAKE_PTR(mount);
-                version_cache[i].version = r;
+                version_cache[i].mount = strdup(mount);
+                version_cache[i].version = version_cache[i].mount ? r : 0;
         }
         return r;
+}
+
+int cgroup_backend_version(const char *controller) {
+        _cleanup_free_ char *mount = NULL;
+        int r;
+
+        r = controller_mount(controller, &mount);
+        if (r < 0)
+                return r;
+        return cached_mount_version(mount);
 }
 
 void cgroup_controllers_free(CgroupController *c, size_t n) {
@@ -199,7 +206,7 @@ static int controllers_append(CgroupController **l, size_t *n, const char *name,
         int version = 0;
 
         if (controller_mount(name, &mount) >= 0)
-                version = mount_version(mount);
+                version = cached_mount_version(mount);
         grown = realloc(*l, sizeof(**l) * (*n + 1));
         if (!grown)
                 return -ENOMEM;
