@@ -613,6 +613,29 @@ typedef struct Signals {
         int populated_true, populated_false, oom, added, removed;
 } Signals;
 
+/* An InterfacesAdded that names a group object, its Group interface and the group's Path. */
+static bool added_names_group(sd_bus_message *m) {
+        const char *object = NULL, *iface = NULL, *name = NULL, *path = NULL;
+        bool found = false;
+
+        if (sd_bus_message_read(m, "o", &object) < 0 || !g_str_has_prefix(object, "/org/virtd/Virtd1/group/") ||
+            sd_bus_message_enter_container(m, 'a', "{sa{sv}}") < 0 || sd_bus_message_enter_container(m, 'e', "sa{sv}") < 0 ||
+            sd_bus_message_read(m, "s", &iface) < 0 || !streq_str(iface, VIRTD_INTERFACE_GROUP) ||
+            sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                return false;
+        while (!found && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                if (sd_bus_message_read(m, "s", &name) < 0)
+                        return false;
+                if (streq_str(name, "Path"))
+                        found = sd_bus_message_read(m, "v", "s", &path) > 0 && path[0] == '/';
+                else if (sd_bus_message_skip(m, "v") < 0)
+                        return false;
+                if (sd_bus_message_exit_container(m) < 0)
+                        return false;
+        }
+        return found;
+}
+
 static int on_group_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Signals *s = userdata;
         int b = 0;
@@ -621,7 +644,8 @@ static int on_group_signal(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 (*(b ? &s->populated_true : &s->populated_false))++;
         else if (sd_bus_message_is_signal(m, VIRTD_INTERFACE_GROUP, "OomKill"))
                 s->oom++;
-        else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded"))
+        else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded") &&
+                 added_names_group(m))
                 s->added++;
         else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved"))
                 s->removed++;
