@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -37,6 +38,7 @@ typedef struct Manager {
         struct ConfigDrift *drift; /* where the live state differs from the saved one */
         size_t n_drift;
         sd_event_source *drift_check;
+        uint64_t drift_due;      /* CLOCK_MONOTONIC µs: the drift check runs once events have been quiet until then */
         bool ready;
 } Manager;
 
