@@ -285,6 +285,8 @@ static int veth_end_setup(struct rtnl_link *link, const VethEnd *end) {
                 rtnl_link_set_ns_fd(link, end->netns_fd);
         if (end->mtu > 0)
                 rtnl_link_set_mtu(link, end->mtu);
+        if (end->up)
+                rtnl_link_set_flags(link, IFF_UP);
         return set_mac(link, end->mac);
 }
 

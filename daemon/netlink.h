@@ -52,6 +52,7 @@ typedef struct VethEnd {
         int netns_fd;
         uint32_t mtu;
         const uint8_t *mac;
+        bool up; /* created administratively up, in the same request */
 } VethEnd;
 
 /* Attribute changes for netlink_link_change(); NULL/0/-1 leave an attribute alone. */
