@@ -121,6 +121,9 @@ static struct {
         int version;
 } version_cache[32];
 
+/* -1: not looked at since the mounts were last read. Asked on every classification by the rules engine. */
+static int unified_cache = -1;
+
 static void version_cache_clear(void) {
         for (size_t i = 0; i < ELEMENTSOF(version_cache); i++) {
                 free(version_cache[i].mount);
@@ -132,6 +135,7 @@ int cgroup_backend_init(void) {
         int code;
 
         version_cache_clear();
+        unified_cache = -1;
         code = cgroup_init();
 
         if (code == ECGROUPNOTMOUNTED)
@@ -142,7 +146,9 @@ int cgroup_backend_init(void) {
 bool cgroup_backend_unified(void) {
         struct statfs s;
 
-        return statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+        if (unified_cache < 0)
+                unified_cache = statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+        return unified_cache;
 }
 
 static int controller_mount(const char *controller, char **ret) {
