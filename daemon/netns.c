@@ -34,8 +34,13 @@ static const char *kind_proc_entry(NamespaceKind k) {
 }
 
 unsigned namespace_kinds_supported(void) {
-        unsigned kinds = 0;
+        /* The kernel's namespace types do not change while it runs; looked up once, not twice per call. */
+        static unsigned kinds = 0;
+        static bool known = false;
 
+        if (known)
+                return kinds;
+        known = true;
         for (NamespaceKind k = 0; k < _NAMESPACE_KIND_MAX; k++) {
                 char path[64];
                 snprintf(path, sizeof(path), "/proc/self/ns/%s", kind_proc_entry(k));
