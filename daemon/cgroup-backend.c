@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "cgroup-backend.h"
 #include "fileio.h"
@@ -563,6 +564,16 @@ int cgroup_backend_delete(const char *controller, const char *path, bool recursi
         char * const one[] = { (char *) controller, NULL };
         int r, code;
 
+        /* An empty leaf goes with one rmdir; the kernel refuses it (EBUSY) while tasks or subgroups remain,
+         * and only then is libcgroup's path, which moves the tasks to the parent first, needed. */
+        if (!recursive) {
+                _cleanup_free_ char *dir = NULL;
+                r = cgroup_backend_file(controller, path, NULL, &dir);
+                if (r < 0)
+                        return r;
+                if (rmdir(dir) == 0 || errno == ENOENT)
+                        return 0;
+        }
         if (!cgroup_backend_exists(controller, path))
                 return 0;
         r = build_cgroup(path, one, &g);
