@@ -4,7 +4,7 @@
 # on the unified one). Prints one line per side: LABEL P50 P99, in microseconds.
 #
 # usage: exec-latency.py CONTROLLER N LABEL PROGRAM GROUP [LABEL PROGRAM GROUP ...]
-import os, signal, subprocess, sys, time
+import signal, subprocess, sys, time
 
 controller, n = sys.argv[1], int(sys.argv[2])
 sides = [tuple(sys.argv[i:i + 3]) for i in range(3, len(sys.argv) - 2, 3)]
