@@ -1,6 +1,8 @@
 #!/bin/bash
 # rules-latency.sh: exec-to-in-group latency of virtd's cgrules engine next to libcgroup's cgrulesengd,
-# on the same machine with the same rule (a uniquely named copy of sleep → a memory group), N execs each.
+# on the same machine with the same kind of rule (a uniquely named copy of sleep → a memory group), N execs
+# each. Both engines run at the same time, each with a rule for its own copy of sleep, and the execs
+# alternate between the two copies: both see every exec event, and the machine's load falls on both alike.
 #
 # Usage: sudo bench/rules-latency.sh [BUILD_DIR] [N]     (not part of the test suite)
 #
@@ -19,7 +21,9 @@ tmp=$(mktemp -d /tmp/vrbench-XXXXXX)
 chmod 0755 "$tmp"
 base=/vrbench$$
 prog=$tmp/vrb$$
+cprog=$tmp/crb$$
 cp /bin/sleep "$prog"
+cp /bin/sleep "$cprog"
 pids=()
 if grep -q ' /sys/fs/cgroup cgroup2 ' /proc/self/mountinfo; then
         mnt=/sys/fs/cgroup
@@ -48,12 +52,10 @@ for _ in $(seq 50); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
 "$build/daemon/virtd" --config-dir="$tmp/etc" --state-dir="$tmp/run" --cgroup-base="$base/virtd" --log-level=warning & pids+=($!)
 for _ in $(seq 50); do "$build/client/virtctl" status >/dev/null 2>&1 && break; sleep 0.1; done
 "$build/client/virtctl" group create memory:/lat
-read -r v50 v99 < <(python3 "$src/bench/exec-latency.py" "$prog" memory "$base/virtd/lat" "$n")
-kill "${pids[1]}"; wait "${pids[1]}" || true
 
-# cgrulesengd with the same rule, destination from the hierarchy root.
+# cgrulesengd with the same rule for its own copy, destination from the hierarchy root.
 mkdir -p "$mnt$base/cgred"
-printf '*:%s\tmemory\t%s/cgred\n' "$(basename "$prog")" "${base#/}" > "$tmp/cgrules.conf"
+printf '*:%s\tmemory\t%s/cgred\n' "$(basename "$cprog")" "${base#/}" > "$tmp/cgrules.conf"
 : > "$tmp/cgconfig.conf"
 mkdir "$tmp/etc-real"
 unshare -m --propagation private sh -c "
@@ -68,9 +70,12 @@ unshare -m --propagation private sh -c "
         mount -t tmpfs tmpfs /run
         exec cgrulesengd -n -Q" & pids+=($!)
 sleep 1
-read -r c50 c99 < <(python3 "$src/bench/exec-latency.py" "$prog" memory "$base/cgred" "$n")
+/usr/bin/python3 "$src/bench/exec-latency.py" memory "$n" virtd "$prog" "$base/virtd/lat" \
+        cgrulesengd "$cprog" "$base/cgred" >"$tmp/latency"
+read -r _ v50 v99 < <(grep '^virtd ' "$tmp/latency")
+read -r _ c50 c99 < <(grep '^cgrulesengd ' "$tmp/latency")
 
-echo "exec → in group, $n execs, microseconds (p50 / p99):"
+echo "exec → in group, $n execs per engine, alternating, both engines running, microseconds (p50 / p99):"
 printf '  virtd        %8s %8s\n' "$v50" "$v99"
 printf '  cgrulesengd  %8s %8s\n' "$c50" "$c99"
 awk -v a="$v50" -v b="$c50" -v c="$v99" -v d="$c99" 'BEGIN { printf "  ratio virtd/cgrulesengd: p50 %.2f, p99 %.2f\n", a / b, c / d }'

@@ -14,6 +14,9 @@ char *dir_file(const char *dir, const char *name);
 int parse_error(sd_bus_error *error, int r, ConfError *err, const char *what);
 /* Adds (@add) or removes "KIND NAME" in the ownership record and writes it atomically. */
 int owned_update(Manager *m, char ***owned, const char *kind, const char *name, bool add);
+/* The same, in memory only; owned_write() writes the record. */
+int owned_mark(char ***owned, const char *kind, const char *name, bool add);
+int owned_write(Manager *m, char **owned);
 
 /* ---- shared by apply.c and apply-links.c ---- */
 

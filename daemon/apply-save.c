@@ -68,7 +68,7 @@ int apply_save(Manager *m, sd_bus_error *error) {
                 return r;
         /* What the files name is ours from now on. */
         for (size_t i = 0; i < c.live_cg->n_groups; i++)
-                if ((r = owned_update(m, &c.owned, "group", c.live_cg->groups[i].name, true)) < 0)
+                if ((r = owned_mark(&c.owned, "group", c.live_cg->groups[i].name, true)) < 0)
                         return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
         for (size_t i = 0; i < c.want_net->n_objects; i++) {
                 const NetObject *o = &c.want_net->objects[i];
@@ -76,9 +76,11 @@ int apply_save(Manager *m, sd_bus_error *error) {
 
                 if (o->type == NET_PORT && asprintf(&port, "%s %s", o->bridge, o->name) < 0)
                         return -ENOMEM;
-                if ((r = owned_update(m, &c.owned, net_object_type_to_string(o->type), port ? port : o->name, true)) < 0)
+                if ((r = owned_mark(&c.owned, net_object_type_to_string(o->type), port ? port : o->name, true)) < 0)
                         return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
         }
+        if ((r = owned_write(m, c.owned)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
         log_info("Saved the live state to %s.", m->config_dir);
         return 0;
 }

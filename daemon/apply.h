@@ -1,6 +1,8 @@
 /* apply.h: plan, apply with rollback, save and boot-time apply of the configuration files. */
 #pragma once
 
+#include <stdbool.h>
+
 #include <systemd/sd-bus.h>
 
 #include "plan.h"
@@ -12,6 +14,8 @@ typedef struct ApplyContext {
         CgConfig *want_cg, *live_cg;
         NetConfig *want_net, *live_net;
         char **owned;
+        bool owned_dirty;        /* owned changed since it was last written */
+        bool owned_write_at_end; /* apply_run() leaves the write to its caller (the boot-time apply's many runs) */
         Plan *plan;
 } ApplyContext;
 

@@ -81,7 +81,7 @@ int cgroup_backend_create(const char *path, char * const *controllers, const Cgr
  */
 int cgroup_backend_delete(const char *controller, const char *path, bool recursive, char **ret_message);
 
-/* Writes one parameter through cgroup_modify_cgroup(); -errno with the kernel's reason in ret_message. */
+/* Writes one parameter into its file; -errno with the kernel's reason in ret_message. */
 int cgroup_backend_set(const char *controller, const char *path, const char *name, const char *value,
                        char **ret_message);
 
@@ -100,7 +100,7 @@ int cgroup_backend_procs(const char *controller, const char *path, pid_t **ret, 
 /* Moves all threads of pid into path in the hierarchies of controllers (cgroup_change_cgroup_path()). */
 int cgroup_backend_attach(const char *path, char * const *controllers, pid_t pid, char **ret_message);
 
-/* Group paths at and below base in controller's hierarchy (cgroup_walk_tree_*), pre-order; -ENOENT if
+/* Group paths at and below base in controller's hierarchy (readdir, directories only), pre-order; -ENOENT if
  * base does not exist there. */
 int cgroup_backend_walk(const char *controller, const char *base, char ***ret);
 

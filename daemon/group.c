@@ -7,6 +7,7 @@
 
 #include "fileio.h"
 #include "group-dbus.h"
+#include "group-index.h"
 #include "group-watch.h"
 #include "apply.h"
 #include "group.h"
@@ -102,9 +103,10 @@ GroupRegistry *group_registry_free(GroupRegistry *r) {
                 return NULL;
         while (r->groups) {
                 Group *g = r->groups;
-                r->groups = g->next;
+                group_index_remove(r, g);
                 group_free(g);
         }
+        group_index_done(r);
         pid_watch_free_all(&r->sticky);
         sd_event_unref(r->event);
         free(r->base);
@@ -186,18 +188,32 @@ static int found_add(Found **f, size_t *n, const char *path, const char *control
         return strv_contains((*f)[i].controllers, controller) ? 0 : strv_extend(&(*f)[i].controllers, controller);
 }
 
+static int found_cmp(const void *a, const void *b) {
+        return strcmp(((const Found *) a)->path, ((const Found *) b)->path);
+}
+
+static Found *found_find(Found *f, size_t n, const char *path) {
+        Found key = { .path = (char *) path };
+
+        return n > 0 ? bsearch(&key, f, n, sizeof(Found), found_cmp) : NULL;
+}
+
 /* Every group at or below UNDER ("/" for the whole base), relative to the base, with the hierarchies it
- * exists in. */
-static int scan(GroupRegistry *r, const char *under, Found **ret, size_t *ret_n) {
-        _cleanup_strv_free_ char **controllers = NULL;
+ * exists in among ONLY (NULL: every mounted one), sorted by path. */
+static int scan(GroupRegistry *r, const char *under, char **only, Found **ret, size_t *ret_n) {
+        _cleanup_strv_free_ char **mounted = NULL;
         _cleanup_free_ char *root = NULL;
+        char **controllers = only;
         Found *f = NULL;
         size_t n = 0, blen = streq(r->base, "/") ? 0 : strlen(r->base);
         int k;
 
-        k = mounted_controllers(&controllers);
-        if (k < 0)
-                return k;
+        if (!only) {
+                k = mounted_controllers(&mounted);
+                if (k < 0)
+                        return k;
+                controllers = mounted;
+        }
         if (!streq(under, "/")) {
                 k = group_full_path(r, under, &root);
                 if (k < 0)
@@ -224,6 +240,8 @@ static int scan(GroupRegistry *r, const char *under, Found **ret, size_t *ret_n)
                                 goto fail;
                 }
         }
+        if (n > 1)
+                qsort(f, n, sizeof(Found), found_cmp);
         *ret = f;
         *ret_n = n;
         return 0;
@@ -233,10 +251,7 @@ fail:
 }
 
 Group *group_registry_find(GroupRegistry *r, const char *path) {
-        for (Group *g = r->groups; g; g = g->next)
-                if (streq(g->path, path))
-                        return g;
-        return NULL;
+        return group_index_find(r, path);
 }
 
 Group *group_registry_lookup(GroupRegistry *r, const char *path) {
@@ -250,27 +265,28 @@ Group *group_registry_lookup(GroupRegistry *r, const char *path) {
 }
 
 static void registry_remove(GroupRegistry *r, Group *g) {
-        for (Group **p = &r->groups; *p; p = &(*p)->next)
-                if (*p == g) {
-                        *p = g->next;
-                        break;
-                }
+        group_index_remove(r, g);
         (void) group_dbus_emit_removed(g);
         apply_drift_schedule(r->manager);
         group_free(g);
 }
 
-static int registry_add(GroupRegistry *r, const Found *f) {
+/* FRESH: made by this call a moment ago, so it holds no processes yet and there is nothing to read. */
+static int registry_add(GroupRegistry *r, const Found *f, bool fresh) {
         Group *g;
         int k;
 
         k = group_new(r, f->path, f->controllers, &g);
         if (k < 0)
                 return k;
-        g->next = r->groups;
-        r->groups = g;
+        k = group_index_add(r, g);
+        if (k < 0) {
+                group_free(g);
+                return k;
+        }
         (void) group_watch_start(g);
-        (void) group_update_populated(g);
+        if (!fresh)
+                (void) group_update_populated(g);
         (void) group_dbus_emit_added(g);
         return 0;
 }
@@ -281,50 +297,105 @@ static bool path_is_under(const char *path, const char *under) {
         return streq(under, "/") || (strncmp(path, under, l) == 0 && (path[l] == 0 || path[l] == '/'));
 }
 
+/* The hierarchies g is in after a scan of ONLY (NULL: all) found it in F's (F NULL: in none of them). */
+static int controllers_after_scan(const Group *g, char **only, const Found *f, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        int k = 0;
+
+        if (!l)
+                return -ENOMEM;
+        for (char **c = g->controllers; only && k >= 0 && *c; c++)
+                if (!strv_contains(only, *c))
+                        k = strv_extend(&l, *c);
+        for (char **c = f ? f->controllers : NULL; k >= 0 && c && *c; c++)
+                if (!strv_contains(l, *c))
+                        k = strv_extend(&l, *c);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static bool strv_same_set(char **a, char **b) {
+        if (strv_length(a) != strv_length(b))
+                return false;
+        for (char **c = a; *c; c++)
+                if (!strv_contains(b, *c))
+                        return false;
+        return true;
+}
+
+static int sync_one(GroupRegistry *r, Group *g, char **only, const Found *f) {
+        _cleanup_strv_free_ char **l = NULL;
+        int k;
+
+        k = controllers_after_scan(g, only, f, &l);
+        if (k < 0)
+                return k;
+        if (!l[0]) {
+                registry_remove(r, g);
+                return 0;
+        }
+        if (!strv_same_set(l, g->controllers)) {
+                strv_free(g->controllers);
+                g->controllers = TAKE_PTR(l);
+                group_watch_stop(g);
+                (void) group_watch_start(g);
+        }
+        return 0;
+}
+
 /**
- * group_registry_sync_under() - bring the registry in line with the kernel for one subtree
+ * group_registry_sync_in() - bring the registry in line with the kernel for one subtree of some hierarchies
  * @r: the registry
  * @under: a group path relative to the base ("/" for everything)
+ * @only: the hierarchies to look at (NULL: every mounted one); what the registry knows of the others stays
  *
  * Only groups at or below @under are added or dropped, so a create or delete costs a walk of what it
- * touched instead of every hierarchy's whole tree (which made N creates cost O(N²)).
+ * touched in the hierarchies it touched, instead of every hierarchy's whole tree (which made N creates
+ * cost O(N²)). A group seen for the first time is registered with the hierarchies of @only it is in; a
+ * later full sync adds any others it was already in.
  *
  * Return: 0 on success, negative errno otherwise.
  */
-int group_registry_sync_under(GroupRegistry *r, const char *under) {
+int group_registry_sync_in(GroupRegistry *r, const char *under, char **only) {
         Found *f = NULL;
         size_t n = 0;
         int k;
 
         assert(r && under);
-        k = scan(r, under, &f, &n);
+        k = scan(r, under, only, &f, &n);
         if (k < 0)
                 return k;
-        for (Group *g = r->groups, *next; g; g = next) {
-                bool present = false;
-
-                next = g->next;
-                if (!path_is_under(g->path, under))
-                        continue;
-                for (size_t i = 0; i < n && !present; i++)
-                        present = streq(f[i].path, g->path);
-                if (!present)
-                        registry_remove(r, g);
-        }
-        for (size_t i = 0; i < n && k >= 0; i++) {
-                Group *g = group_registry_find(r, f[i].path);
-
-                if (!g)
-                        k = registry_add(r, &f[i]);
-                else if (strv_length(g->controllers) != strv_length(f[i].controllers)) {
-                        strv_free(g->controllers);
-                        g->controllers = TAKE_PTR(f[i].controllers);
-                        group_watch_stop(g);
-                        (void) group_watch_start(g);
+        if (group_index_may_have_below(r, under)) {
+                for (Group *g = r->groups, *next; g && k >= 0; g = next) {
+                        next = g->next;
+                        if (path_is_under(g->path, under))
+                                k = sync_one(r, g, only, found_find(f, n, g->path));
                 }
+        } else {
+                Group *g = group_index_find(r, under);
+                if (g)
+                        k = sync_one(r, g, only, found_find(f, n, under));
         }
+        for (size_t i = 0; i < n && k >= 0; i++)
+                if (!group_index_find(r, f[i].path))
+                        k = registry_add(r, &f[i], /* fresh= */ false);
         found_free(f, n);
         return k;
+}
+
+/* A leaf this call has just made in CONTROLLERS: nothing is below it yet, so the registry learns it without
+ * a walk (a walk per hierarchy was a third of a CreateGroup's system calls). */
+static int registry_note_created(GroupRegistry *r, const char *path, char **controllers) {
+        Found f = { .path = (char *) path, .controllers = controllers };
+        Group *g = group_index_find(r, path);
+
+        return g ? sync_one(r, g, controllers, &f) : registry_add(r, &f, /* fresh= */ true);
+}
+
+int group_registry_sync_under(GroupRegistry *r, const char *under) {
+        return group_registry_sync_in(r, under, NULL);
 }
 
 int group_registry_sync(GroupRegistry *r) {
@@ -353,7 +424,9 @@ int group_parse_spec(const char *s, GroupSpec *ret, sd_bus_error *error) {
 static int resolve_controllers(GroupRegistry *r, const GroupSpec *spec, bool must_exist, char ***ret,
                                sd_bus_error *error) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        Group *g = streq(spec->path, "/") ? NULL : group_registry_lookup(r, spec->path);
+        /* A create names its controllers and needs no lookup (a miss would walk every hierarchy). */
+        bool need_group = !streq(spec->path, "/") && (must_exist || !spec->controllers);
+        Group *g = need_group ? group_registry_lookup(r, spec->path) : NULL;
         int k;
 
         if (!l)
@@ -532,9 +605,23 @@ static int cpuset_inherit(GroupRegistry *r, const char *top, const char *full, c
 /* The topmost directory a create would make in one hierarchy (the first missing ancestor). */
 static int first_missing(const char *controller, const char *full, char **ret) {
         _cleanup_free_ char *p = strdup(full);
+        char *last;
 
         if (!p)
                 return -ENOMEM;
+        /* The common case in two stats: the group is new and its parent exists. */
+        if (cgroup_backend_exists(controller, full))
+                return 0;
+        last = strrchr(p, '/');
+        if (last && last != p) {
+                *last = 0;
+                bool parent = cgroup_backend_exists(controller, p);
+                *last = '/';
+                if (parent) {
+                        *ret = TAKE_PTR(p);
+                        return 1;
+                }
+        }
         for (char *slash = p + 1;; slash++) {
                 slash = strchr(slash, '/');
                 if (slash)
@@ -621,7 +708,10 @@ int group_create(GroupRegistry *r, const GroupSpec *spec, char **params, const C
                 if (strlen(tops[i]) < strlen(highest))
                         highest = tops[i];
         highest += streq(r->base, "/") ? 0 : strlen(r->base);
-        (void) group_registry_sync_under(r, *highest ? highest : "/");
+        if (streq(highest, spec->path))
+                (void) registry_note_created(r, spec->path, controllers);
+        else
+                (void) group_registry_sync_in(r, *highest ? highest : "/", controllers);
         for (size_t i = 0; i < n; i++)
                 free(tops[i]);
         free(tops);
@@ -692,12 +782,12 @@ int group_delete(GroupRegistry *r, const GroupSpec *spec, bool recursive, bool m
 
                 k = cgroup_backend_delete(*c, full, recursive, &message);
                 if (k < 0) {
-                        (void) group_registry_sync_under(r, spec->path);
+                        (void) group_registry_sync_in(r, spec->path, controllers);
                         return virtd_bus_error_setf(error, -k, "Cannot delete group %s from the %s hierarchy: %s.",
                                                        spec->path, *c, message ?: strerror(-k));
                 }
         }
-        return group_registry_sync_under(r, spec->path);
+        return group_registry_sync_in(r, spec->path, controllers);
 }
 
 int group_set(GroupRegistry *r, const GroupSpec *spec, char **params, sd_bus_error *error) {

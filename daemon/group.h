@@ -33,7 +33,9 @@ struct Group {
         PidWatch *tasks;          /* v1: one pidfd per known task, to notice the last one leaving */
         sd_event_source *events;  /* v2: inotify on cgroup.events and memory.events */
         sd_event_source *oom;     /* v1: eventfd registered through cgroup.event_control */
-        Group *next;
+        Group *next, *prev;  /* the registry's list, in no particular order */
+        Group *hash_next;    /* group-index.c's bucket chain */
+        unsigned n_children; /* registered groups directly below this one */
 };
 
 struct GroupRegistry {
@@ -42,6 +44,9 @@ struct GroupRegistry {
         sd_bus *bus;  /* NULL until the bus is connected; no signals before that */
         char *base;   /* the managed base in every hierarchy, e.g. "/virtd" */
         Group *groups;
+        Group **buckets;     /* group-index.c: by path */
+        size_t n_buckets, n_groups;
+        size_t n_orphans;    /* registered groups below the top whose parent is not registered */
         PidWatch *sticky; /* processes moved with --sticky; a rules engine must leave them alone */
 };
 
@@ -62,6 +67,7 @@ int group_registry_reload(GroupRegistry *r);
 /* Walks the base in every hierarchy; adds objects for new groups and drops vanished ones, with signals. */
 int group_registry_sync(GroupRegistry *r);
 int group_registry_sync_under(GroupRegistry *r, const char *under);
+int group_registry_sync_in(GroupRegistry *r, const char *under, char **only);
 Group *group_registry_find(GroupRegistry *r, const char *path);
 /* Same, syncing first when path is not known yet (created by cgcreate behind virtd's back). */
 Group *group_registry_lookup(GroupRegistry *r, const char *path);

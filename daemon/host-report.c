@@ -52,6 +52,17 @@ const char *tristate_to_string(Tristate t) {
         return t == TRISTATE_YES ? "yes" : t == TRISTATE_NO ? "no" : "unknown";
 }
 
+static void host_report_clear_checks(HostReport *r) {
+        for (size_t i = 0; i < r->n_checks; i++) {
+                free(r->checks[i].title);
+                free(r->checks[i].detail);
+                free(r->checks[i].hint);
+        }
+        free(r->checks);
+        r->checks = NULL;
+        r->n_checks = 0;
+}
+
 HostReport *host_report_free(HostReport *r) {
         if (!r)
                 return NULL;
@@ -68,12 +79,7 @@ HostReport *host_report_free(HostReport *r) {
                 free(r->controllers[i].mount);
         }
         free(r->controllers);
-        for (size_t i = 0; i < r->n_checks; i++) {
-                free(r->checks[i].title);
-                free(r->checks[i].detail);
-                free(r->checks[i].hint);
-        }
-        free(r->checks);
+        host_report_clear_checks(r);
         free(r);
         return NULL;
 }
@@ -738,6 +744,14 @@ static int host_report_checks(HostReport *r) {
         if ((k = check_namespaces(r)) < 0 || (k = check_cgroups(r)) < 0)
                 return k;
         return check_net(r);
+}
+
+int host_report_set_net(HostReport *r, const NetFeatures *net) {
+        assert(r);
+        assert(net);
+        r->net = *net;
+        host_report_clear_checks(r);
+        return host_report_checks(r);
 }
 
 int host_report_collect(const HostSources *src, HostReport **ret) {

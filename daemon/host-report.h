@@ -78,6 +78,8 @@ typedef struct HostSources {
 } HostSources;
 
 HostReport *host_report_free(HostReport *r);
+/* Replaces the network features (probed later than the rest) and re-derives the checks from them. */
+int host_report_set_net(HostReport *r, const NetFeatures *net);
 static inline void host_report_freep(HostReport **r) {
         host_report_free(*r);
 }

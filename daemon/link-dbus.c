@@ -306,8 +306,8 @@ static int veth_authorized(sd_bus_message *m, void *userdata, sd_bus_error *erro
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = veth_args_read(m, userdata, &a, error)) < 0)
                 return r;
-        VethEnd e1 = { a.name, link_netns_fd(a.ns), a.mtu, a.has_mac ? a.mac_bytes : NULL };
-        VethEnd e2 = { a.peer_name, link_netns_fd(a.peer_ns), a.mtu, a.has_peer_mac ? a.peer_mac_bytes : NULL };
+        VethEnd e1 = { a.name, link_netns_fd(a.ns), a.mtu, a.has_mac ? a.mac_bytes : NULL, false };
+        VethEnd e2 = { a.peer_name, link_netns_fd(a.peer_ns), a.mtu, a.has_peer_mac ? a.peer_mac_bytes : NULL, false };
         /* One request creates both ends in their namespaces: the kernel makes both or neither. */
         r = netlink_veth_add(&e1, &e2, &nr);
         if (r < 0)

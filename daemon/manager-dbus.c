@@ -33,7 +33,7 @@ static int property_get_features(sd_bus *bus, const char *path, const char *inte
 /* The host report's string facts, one getter keyed by property name. */
 static int property_get_host_string(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const HostReport *h = ((Manager *) userdata)->host;
+        const HostReport *h = manager_host_report(userdata);
         const char *v = "";
 
         if (streq(property, "CpuVendor"))
@@ -57,12 +57,12 @@ static int property_get_host_string(sd_bus *bus, const char *path, const char *i
 
 static int property_get_namespaces(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append_strv(reply, ((Manager *) userdata)->host->namespaces);
+        return sd_bus_message_append_strv(reply, manager_host_report(userdata)->namespaces);
 }
 
 static int property_get_controllers(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const HostReport *h = ((Manager *) userdata)->host;
+        const HostReport *h = manager_host_report(userdata);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "(suusb)");
@@ -76,7 +76,7 @@ static int property_get_controllers(sd_bus *bus, const char *path, const char *i
 
 static int property_get_network_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const NetFeatures *f = &((Manager *) userdata)->host->net;
+        const NetFeatures *f = &manager_host_report(userdata)->net;
 
         return sd_bus_message_append(reply, "a{ss}", 5, "veth", tristate_to_string(f->veth), "bridge",
                                      tristate_to_string(f->bridge), "bridge-vlan-filtering",
@@ -87,7 +87,7 @@ static int property_get_network_features(sd_bus *bus, const char *path, const ch
 
 static int method_GetHostReport(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const HostReport *h = ((Manager *) userdata)->host;
+        const HostReport *h = manager_host_report(userdata);
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);

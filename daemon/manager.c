@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
@@ -49,6 +50,7 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
+        m->net_probe.fd = -EBADF;
         m->config_dir = strdup(o->config_dir);
         m->state_dir = strdup(o->state_dir);
         m->host_root = strdup(strempty(o->host_root));
@@ -81,6 +83,11 @@ Manager *manager_free(Manager *m) {
         config_failures_free(m->config_failures, m->n_config_failures);
         config_drift_free(m->drift, m->n_drift);
         sd_event_source_disable_unref(m->drift_check);
+        sd_event_source_disable_unref(m->net_probe_source);
+        if (m->net_probe.fd >= 0) {
+                NetFeatures ignored;
+                (void) netlink_probe_finish(&m->net_probe, &ignored);
+        }
         free(m->config_dir);
         free(m->state_dir);
         free(m->host_root);
@@ -90,19 +97,77 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-static int manager_collect_host_report(Manager *m) {
-        HostSources sources = { .root = m->host_root };
+/* Ends a probe still running from start-up: waits for its answer and puts it into the report. */
+static void manager_finish_net_probe(Manager *m) {
+        NetFeatures f = { TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN };
+        int r;
+
+        if (m->net_probe.fd < 0)
+                return;
+        m->net_probe_source = sd_event_source_disable_unref(m->net_probe_source);
+        r = netlink_probe_finish(&m->net_probe, &f);
+        if (r < 0)
+                log_warning_errno(r, "Cannot probe kernel network features, reporting them as unknown: %m");
+        r = host_report_set_net(m->host, &f);
+        if (r < 0)
+                log_error_errno(r, "Failed to add the network features to the host report: %m");
+}
+
+static int on_net_probe_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        manager_finish_net_probe(userdata);
+        return 0;
+}
+
+const HostReport *manager_host_report(Manager *m) {
+        assert(m);
+        /* Every reader of the report comes through here, so nobody ever sees the features before the probe
+         * has answered: a read during the first ~50 ms waits for it instead. For the same reason the values
+         * never change under a reader and no PropertiesChanged is due when the probe ends. */
+        manager_finish_net_probe(m);
+        return m->host;
+}
+
+static int manager_collect_host_report(Manager *m, NetFeatures net) {
+        HostSources sources = { .root = m->host_root, .net = net };
         HostReport *report = NULL;
         int r;
 
-        r = netlink_probe_features(&sources.net);
-        if (r < 0)
-                log_warning_errno(r, "Cannot probe kernel network features, reporting them as unknown: %m");
         r = host_report_collect(&sources, &report);
         if (r < 0)
                 return log_error_errno(r, "Failed to collect the host report: %m");
         host_report_free(m->host);
         m->host = report;
+        return 0;
+}
+
+/* Reload re-probes in line: the caller is told the new report is in place when the call returns. */
+static int manager_probe_host(Manager *m) {
+        NetFeatures net = { TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN };
+        int r;
+
+        manager_finish_net_probe(m);
+        r = netlink_probe_features(&net);
+        if (r < 0)
+                log_warning_errno(r, "Cannot probe kernel network features, reporting them as unknown: %m");
+        return manager_collect_host_report(m, net);
+}
+
+/* At start-up the network probe (≈ 45 ms on a kernel without 802.1Q, most of the time to READY=1) runs in a
+ * child while the daemon sets up; its answer is taken when it arrives or when first needed. */
+static int manager_probe_host_lazily(Manager *m) {
+        NetFeatures unknown = { TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN,
+                                TRISTATE_UNKNOWN };
+        int r;
+
+        r = manager_collect_host_report(m, unknown);
+        if (r < 0)
+                return r;
+        r = netlink_probe_start(&m->net_probe);
+        if (r < 0)
+                return manager_probe_host(m);
+        r = sd_event_add_io(m->event, &m->net_probe_source, m->net_probe.fd, EPOLLIN, on_net_probe_done, m);
+        if (r < 0)
+                log_debug_errno(r, "Cannot watch the network probe, taking its answer on first use: %m");
         return 0;
 }
 
@@ -113,7 +178,7 @@ int manager_reload(Manager *m) {
         log_info("Reloading configuration from %s.", m->config_dir);
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration...");
 
-        r = manager_collect_host_report(m);
+        r = manager_probe_host(m);
         if (m->groups) {
                 int k = group_registry_reload(m->groups);
                 if (k < 0)
@@ -200,7 +265,7 @@ int manager_start(Manager *m) {
         r = manager_install_signals(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to install signal handlers: %m");
-        r = manager_collect_host_report(m);
+        r = manager_probe_host_lazily(m);
         if (r < 0)
                 return r;
 
@@ -259,7 +324,7 @@ static int features_add(char ***l, bool have, const char *name) {
 
 int manager_features(Manager *m, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
-        const HostReport *h = m->host;
+        const HostReport *h = manager_host_report(m);
         int r;
 
         assert(m);

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "host-report.h"
+#include "netlink.h"
 #include "netns.h"
 
 typedef struct ManagerOptions {
@@ -22,7 +24,9 @@ typedef struct Manager {
         char *config_dir;
         char *state_dir;
         char *host_root;
-        HostReport *host;
+        HostReport *host; /* read it through manager_host_report() */
+        NetProbe net_probe; /* fd -EBADF when no probe is running */
+        sd_event_source *net_probe_source;
         char *netns_dir;
         NamespaceTable *namespaces;
         char *cgroup_base;
@@ -34,6 +38,7 @@ typedef struct Manager {
         struct ConfigDrift *drift; /* where the live state differs from the saved one */
         size_t n_drift;
         sd_event_source *drift_check;
+        uint64_t drift_due;      /* CLOCK_MONOTONIC µs: the drift check runs once events have been quiet until then */
         bool ready;
 } Manager;
 
@@ -48,6 +53,9 @@ int manager_start(Manager *m);
 /* Re-reads configuration and re-probes the host: the code behind Reload(), SIGHUP and systemctl reload. */
 int manager_reload(Manager *m);
 int manager_run(Manager *m);
+
+/* The host report, with the network features once their probe has answered (waiting for it if need be). */
+const HostReport *manager_host_report(Manager *m);
 
 /* The build's and the kernel's capabilities, as reported by the Features property. */
 int manager_features(Manager *m, char ***ret);

@@ -138,10 +138,60 @@ static const sd_bus_vtable namespace_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+static int append_property(sd_bus_message *m, const char *name, const char *signature, sd_bus_property_get_t get,
+                           Namespace *ns) {
+        int r = sd_bus_message_open_container(m, 'e', "sv");
+
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', signature);
+        if (r >= 0)
+                r = get(NULL, NULL, VIRTD_INTERFACE_NAMESPACE, name, m, ns, NULL);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+/* InterfacesAdded without Pids: sd_bus_emit_interfaces_added() would add every property, and Pids stat()s
+ * /proc/PID/ns/net of every process on the host for a namespace that has none yet. */
+static int emit_added(Namespace *ns, const char *path) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_signal(ns->manager->bus, &m, VIRTD_OBJECT_ROOT, "org.freedesktop.DBus.ObjectManager",
+                                      "InterfacesAdded");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "o", path);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sa{sv}}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "sa{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", VIRTD_INTERFACE_NAMESPACE);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = append_property(m, "Name", "s", property_get_name, ns);
+        if (r >= 0)
+                r = append_property(m, "Kinds", "as", property_get_kinds, ns);
+        if (r >= 0)
+                r = append_property(m, "Hostname", "s", property_get_hostname, ns);
+        if (r >= 0)
+                r = append_property(m, "Links", "ao", property_get_links, ns);
+        for (int i = 0; r >= 0 && i < 3; i++) /* a{sv}, {sa{sv}}, a{sa{sv}} */
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, m, NULL);
+}
+
 void namespace_dbus_emit_added(Namespace *ns) {
         _cleanup_free_ char *p = namespace_object_path(ns->name);
 
-        if (!p || sd_bus_emit_interfaces_added(ns->manager->bus, p, VIRTD_INTERFACE_NAMESPACE, NULL) < 0)
+        if (!ns->manager->bus)
+                return;
+        if (!p || emit_added(ns, p) < 0)
                 log_warning("Cannot announce namespace %s.", ns->name);
 }
 

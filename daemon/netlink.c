@@ -136,9 +136,9 @@ static void probe_in_child(NetFeatures *f) {
         }
 }
 
-int netlink_probe_features(NetFeatures *ret) {
+int netlink_probe_start(NetProbe *ret) {
         NetFeatures f = { TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN };
-        int pipefd[2], status;
+        int pipefd[2];
         pid_t pid;
 
         assert(ret);
@@ -158,14 +158,40 @@ int netlink_probe_features(NetFeatures *ret) {
                 _exit(0);
         }
         close(pipefd[1]);
-        ssize_t n = read(pipefd[0], &f, sizeof(f));
-        close(pipefd[0]);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        *ret = (NetProbe) { .pid = pid, .fd = pipefd[0] };
+        return 0;
+}
+
+int netlink_probe_finish(NetProbe *p, NetFeatures *ret) {
+        NetFeatures f;
+        ssize_t n;
+        int status;
+
+        assert(p);
+        assert(ret);
+        assert(p->fd >= 0);
+        while ((n = read(p->fd, &f, sizeof(f))) < 0 && errno == EINTR)
                 ;
+        close(p->fd);
+        p->fd = -EBADF;
+        while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        p->pid = 0;
         if (n != (ssize_t) sizeof(f))
                 return log_warning_errno(EIO, "Network feature probe did not report back.");
         *ret = f;
         return 0;
+}
+
+int netlink_probe_features(NetFeatures *ret) {
+        NetProbe p;
+        int r;
+
+        assert(ret);
+        r = netlink_probe_start(&p);
+        if (r < 0)
+                return r;
+        return netlink_probe_finish(&p, ret);
 }
 
 /* Switches the calling thread into netns_fd's network namespace and back. virtd is single-threaded and the
@@ -259,6 +285,8 @@ static int veth_end_setup(struct rtnl_link *link, const VethEnd *end) {
                 rtnl_link_set_ns_fd(link, end->netns_fd);
         if (end->mtu > 0)
                 rtnl_link_set_mtu(link, end->mtu);
+        if (end->up)
+                rtnl_link_set_flags(link, IFF_UP);
         return set_mac(link, end->mac);
 }
 

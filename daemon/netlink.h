@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "host-report.h"
@@ -15,6 +16,15 @@ int netlink_error_to_errno(int nle);
 /* Probes veth, bridge, bridge VLAN filtering and 802.1Q/802.1ad by creating them in a throw-away
  * network namespace (a forked child), so the host's own link list is never touched. */
 int netlink_probe_features(NetFeatures *ret);
+
+/* The same probe in two halves, so that start-up need not wait for it: the child runs while the daemon
+ * goes on; fd becomes readable when it has reported. finish() blocks until then and reaps the child. */
+typedef struct NetProbe {
+        pid_t pid;
+        int fd;
+} NetProbe;
+int netlink_probe_start(NetProbe *ret);
+int netlink_probe_finish(NetProbe *p, NetFeatures *ret);
 
 /* The kernel's own words for a refused request (its extended ack message); "" when it gave none. */
 typedef struct NetlinkReason {
@@ -42,6 +52,7 @@ typedef struct VethEnd {
         int netns_fd;
         uint32_t mtu;
         const uint8_t *mac;
+        bool up; /* created administratively up, in the same request */
 } VethEnd;
 
 /* Attribute changes for netlink_link_change(); NULL/0/-1 leave an attribute alone. */

@@ -1,6 +1,7 @@
 /* polkit.c: asynchronous CheckAuthorization calls; root is always allowed. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "macro.h"
@@ -78,16 +79,58 @@ finish:
         return 0;
 }
 
+/* The bus driver's answer for a unique name never changes: the uid is the socket's (SO_PEERCRED) from
+ * connect time and dbus-daemon never hands a unique name out twice. Remembering the last few callers saves
+ * a synchronous round trip to the bus on every method call, which had halved a busy client's calls/s. */
+typedef struct SenderUid {
+        const sd_bus *bus;
+        char name[64];
+        uid_t uid;
+} SenderUid;
+
+static SenderUid sender_cache[32];
+static unsigned sender_cache_next;
+
+static const SenderUid *sender_cache_find(const sd_bus *bus, const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(sender_cache); i++)
+                if (sender_cache[i].bus == bus && streq(sender_cache[i].name, name))
+                        return &sender_cache[i];
+        return NULL;
+}
+
+static void sender_cache_add(const sd_bus *bus, const char *name, uid_t uid) {
+        SenderUid *e = &sender_cache[sender_cache_next++ % ELEMENTSOF(sender_cache)];
+
+        if (strlen(name) >= sizeof(e->name))
+                return;
+        *e = (SenderUid) { .bus = bus, .uid = uid };
+        strcpy(e->name, name);
+}
+
 static int sender_uid(sd_bus_message *m, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *sender = sd_bus_message_get_sender(m);
+        const sd_bus *bus = sd_bus_message_get_bus(m);
+        const SenderUid *known = sender ? sender_cache_find(bus, sender) : NULL;
+        uid_t uid;
         int r;
 
+        if (known) {
+                *ret = known->uid;
+                return 0;
+        }
         /* Ask the bus driver, which took the uid from the socket (SO_PEERCRED): nothing the caller can forge.
          * dbus-daemon reports it as the effective uid. */
         r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
         if (r < 0)
                 return r;
-        return sd_bus_creds_get_euid(creds, ret);
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (sender)
+                sender_cache_add(bus, sender, uid);
+        *ret = uid;
+        return 0;
 }
 
 static int polkit_call(sd_bus_message *m, AuthRequest *req, bool interactive) {

@@ -156,6 +156,15 @@ static int check_id(const char *what, uint32_t id, sd_bus_error *error) {
         return 0;
 }
 
+/* The probe may still be running just after start-up: manager_host_report() waits for its answer. */
+static const NetFeatures *host_net(Manager *m) {
+        static const NetFeatures unknown = { TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN, TRISTATE_UNKNOWN,
+                                             TRISTATE_UNKNOWN };
+        const HostReport *h = manager_host_report(m);
+
+        return h ? &h->net : &unknown;
+}
+
 static int check_feature(Manager *m, Tristate t, const char *what, const char *missing, sd_bus_error *error) {
         /* The probe's answer refuses early; the kernel's own EOPNOTSUPP later gives the same message. */
         if (m->host && t == TRISTATE_NO)
@@ -282,9 +291,9 @@ static int create_vlan_args_read(sd_bus_message *m, Manager *mgr, CreateVlanArgs
         a->spec.egress = a->egress;
         snprintf(what, sizeof(what), "Cannot create VLAN %s on %s in %s", a->name, a->parent_name, label(a->ns));
         if (a->spec.protocol == VLAN_PROTO_8021AD &&
-            (r = check_feature(mgr, mgr->host ? mgr->host->net.vlan_8021ad : TRISTATE_UNKNOWN, what, NO_8021AD, error)) < 0)
+            (r = check_feature(mgr, host_net(mgr)->vlan_8021ad, what, NO_8021AD, error)) < 0)
                 return r;
-        return check_feature(mgr, mgr->host ? mgr->host->net.vlan_8021q : TRISTATE_UNKNOWN, what, NO_8021Q, error);
+        return check_feature(mgr, host_net(mgr)->vlan_8021q, what, NO_8021Q, error);
 }
 
 static int reply_link_path(sd_bus_message *m, Namespace *ns, const char *name) {
@@ -470,8 +479,8 @@ static int bridge_args_read(sd_bus_message *m, Manager *mgr, BridgeArgs *a, sd_b
             (r = resolve_ns(mgr, a->ns_name, &a->ns, error)) < 0 || (r = check_name(a->name, a->ns, error)) < 0)
                 return r;
         snprintf(what, sizeof(what), "Cannot create bridge %s with VLAN filtering in %s", a->name, label(a->ns));
-        if (a->vlan_filtering && mgr->host)
-                return check_feature(mgr, mgr->host->net.bridge_vlan_filtering, what, BRIDGE_NO_VLAN_FILTERING, error);
+        if (a->vlan_filtering)
+                return check_feature(mgr, host_net(mgr)->bridge_vlan_filtering, what, BRIDGE_NO_VLAN_FILTERING, error);
         return 0;
 }
 
@@ -567,7 +576,7 @@ static int port_args_read(sd_bus_message *m, Manager *mgr, Namespace *ns, PortAr
                 return r;
         if ((r = port_config_read(label(ns), port, mode, vlan, allowed, native, &p->config, error)) < 0)
                 return r;
-        if (mgr->host && mgr->host->net.bridge_vlan_filtering == TRISTATE_NO)
+        if (host_net(mgr)->bridge_vlan_filtering == TRISTATE_NO)
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_SUPPORTED, "Cannot set the VLANs of port %s in %s: %s.", port,
                                          label(ns), BRIDGE_NO_VLAN_FILTERING);
         if ((r = find_link(ns, "Port", port, &p->port, error)) < 0 ||

@@ -201,6 +201,14 @@ static void assert_live(Fixture *f, const char *pids_max) {
         g_assert_nonnull(b);
         g_assert_nonnull(strstr(a, "10.77.0.1/24"));
         g_assert_nonnull(strstr(b, "10.77.0.2/24"));
+        /* Apply brings both ends up (the first in the creating request, the peer afterwards). */
+        g_autofree char *up_a = g_strdup_printf("ip -o link show dev %s up", f->veth_a);
+        g_autofree char *up_b = g_strdup_printf("ip -o link show dev %s up", f->veth_b);
+        g_autofree char *la = ns_sh(f, f->ns_a, up_a), *lb = ns_sh(f, f->ns_b, up_b);
+        g_assert_nonnull(la);
+        g_assert_nonnull(lb);
+        g_assert_nonnull(strstr(la, f->veth_a));
+        g_assert_nonnull(strstr(lb, f->veth_b));
         g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
         g_assert_cmpstr(g_strstrip(value), ==, pids_max);
 }

@@ -613,6 +613,29 @@ typedef struct Signals {
         int populated_true, populated_false, oom, added, removed;
 } Signals;
 
+/* An InterfacesAdded that names a group object, its Group interface and the group's Path. */
+static bool added_names_group(sd_bus_message *m) {
+        const char *object = NULL, *iface = NULL, *name = NULL, *path = NULL;
+        bool found = false;
+
+        if (sd_bus_message_read(m, "o", &object) < 0 || !g_str_has_prefix(object, "/org/virtd/Virtd1/group/") ||
+            sd_bus_message_enter_container(m, 'a', "{sa{sv}}") < 0 || sd_bus_message_enter_container(m, 'e', "sa{sv}") < 0 ||
+            sd_bus_message_read(m, "s", &iface) < 0 || !streq_str(iface, VIRTD_INTERFACE_GROUP) ||
+            sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                return false;
+        while (!found && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                if (sd_bus_message_read(m, "s", &name) < 0)
+                        return false;
+                if (streq_str(name, "Path"))
+                        found = sd_bus_message_read(m, "v", "s", &path) > 0 && path[0] == '/';
+                else if (sd_bus_message_skip(m, "v") < 0)
+                        return false;
+                if (sd_bus_message_exit_container(m) < 0)
+                        return false;
+        }
+        return found;
+}
+
 static int on_group_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Signals *s = userdata;
         int b = 0;
@@ -621,7 +644,8 @@ static int on_group_signal(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 (*(b ? &s->populated_true : &s->populated_false))++;
         else if (sd_bus_message_is_signal(m, VIRTD_INTERFACE_GROUP, "OomKill"))
                 s->oom++;
-        else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded"))
+        else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded") &&
+                 added_names_group(m))
                 s->added++;
         else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved"))
                 s->removed++;
@@ -1000,6 +1024,41 @@ static void test_external_group(void) {
         fixture_stop(&f);
 }
 
+/* The registry follows partial changes: a recursive delete drops the whole subtree's objects, a delete from
+ * one hierarchy keeps the group in the others, and a group registered before its parents (made behind
+ * virtd's back) is still found when its parent goes. */
+static void test_registry_follows_changes(void) {
+        Fixture f;
+        g_autofree char *spec = group_spec(layout.controllers, "/r");
+        g_autofree char *spec2 = group_spec(layout.controllers, "/r/sub");
+        g_autofree char *list = NULL, *list2 = NULL, *list3 = NULL, *list4 = NULL;
+
+        fixture_start(&f, false);
+        create_ok(&f, spec);
+        create_ok(&f, spec2);
+        g_free(virtctl_ok(&f, "group", "delete", "-r", "/r", NULL));
+        list = virtctl_ok(&f, "group", "list", NULL);
+        g_assert_null(strstr(list, ":/r\n"));
+        g_assert_null(strstr(list, ":/r/sub\n"));
+
+        g_assert_cmpint(test_sh(NULL, "cgcreate -g memory:%s/o/p", f.base), ==, 0);
+        create_ok(&f, "memory:/o/p/q");
+        list2 = virtctl_ok(&f, "group", "list", NULL);
+        g_assert_nonnull(strstr(list2, "memory:/o/p/q\n"));
+        g_free(virtctl_ok(&f, "group", "delete", "-r", "memory:/o", NULL));
+        list3 = virtctl_ok(&f, "group", "list", NULL);
+        g_assert_null(strstr(list3, ":/o"));
+
+        if (!layout.v2) {
+                create_ok(&f, "cpu,memory:/two");
+                g_free(virtctl_ok(&f, "group", "delete", "cpu:/two", NULL));
+                list4 = virtctl_ok(&f, "group", "list", NULL);
+                g_autoptr(GHashTable) lines = lines_of(list4);
+                g_assert_true(g_hash_table_contains(lines, "memory:/two"));
+        }
+        fixture_stop(&f);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         detect_layout();
@@ -1018,5 +1077,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/group/tree", test_tree);
         g_test_add_func("/group/external-group", test_external_group);
         g_test_add_func("/group/namespace-exec-in-group", test_namespace_exec_in_group);
+        g_test_add_func("/group/registry-follows-changes", test_registry_follows_changes);
         return g_test_run();
 }

@@ -149,11 +149,33 @@ typedef struct Signals {
         gint64 last_change_usec;
 } Signals;
 
+/* A Namespace's InterfacesAdded must carry its Name; other objects count by path alone. */
+static bool added_is_complete(sd_bus_message *m) {
+        const char *iface = NULL, *name = NULL, *value = NULL;
+
+        if (sd_bus_message_enter_container(m, 'a', "{sa{sv}}") <= 0 || sd_bus_message_enter_container(m, 'e', "sa{sv}") <= 0 ||
+            sd_bus_message_read(m, "s", &iface) <= 0)
+                return false;
+        if (!g_str_equal(iface, VIRTD_INTERFACE_NAMESPACE))
+                return true;
+        if (sd_bus_message_enter_container(m, 'a', "{sv}") <= 0)
+                return false;
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                if (sd_bus_message_read(m, "s", &name) <= 0)
+                        return false;
+                if (g_str_equal(name, "Name"))
+                        return sd_bus_message_read(m, "v", "s", &value) > 0 && *value;
+                if (sd_bus_message_skip(m, "v") < 0 || sd_bus_message_exit_container(m) < 0)
+                        return false;
+        }
+        return false;
+}
+
 static int on_interfaces_added(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Signals *s = userdata;
         const char *path;
 
-        if (sd_bus_message_read(m, "o", &path) > 0)
+        if (sd_bus_message_read(m, "o", &path) > 0 && added_is_complete(m))
                 g_ptr_array_add(s->added, g_strdup(path));
         return 0;
 }
