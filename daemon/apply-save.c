@@ -11,11 +11,12 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "persist.h"
 #include "virtd-bus.h"
 
 /* ---- save ---- */
 
-static int validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error) {
+int config_validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error) {
         _cleanup_(cgconfig_freep) CgConfig *c = NULL;
         ConfError err = {};
         int r = cgconfig_parse(text, size, filename, &c, &err);
@@ -26,7 +27,7 @@ static int validate_cgconfig(const char *text, size_t size, const char *filename
         return r;
 }
 
-static int validate_netconf(const char *text, size_t size, const char *filename, char **ret_error) {
+int config_validate_netconf(const char *text, size_t size, const char *filename, char **ret_error) {
         _cleanup_(netconf_freep) NetConfig *c = NULL;
         ConfError err = {};
         int r = netconf_parse(text, size, filename, &c, &err);
@@ -63,8 +64,8 @@ int apply_save(Manager *m, sd_bus_error *error) {
         if ((r = config_refresh(c.want_cg, c.live_cg, c.want_net, c.live_net)) < 0 ||
             (r = cgconfig_serialize(c.want_cg, &cg)) < 0 || (r = netconf_serialize(c.want_net, &net)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot serialize the live state: %s", strerror(-r));
-        if ((r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0 ||
-            (r = replace_file(m, "network.conf", net, validate_netconf, error)) < 0)
+        if ((r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0 ||
+            (r = replace_file(m, "network.conf", net, config_validate_netconf, error)) < 0)
                 return r;
         /* What the files name is ours from now on. */
         for (size_t i = 0; i < c.live_cg->n_groups; i++)
@@ -81,6 +82,7 @@ int apply_save(Manager *m, sd_bus_error *error) {
         }
         if ((r = owned_write(m, c.owned)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
+        persist_saved_all(m);
         log_info("Saved the live state to %s.", m->config_dir);
         return 0;
 }
@@ -152,7 +154,7 @@ int apply_import(Manager *m, const ImportFile *files, size_t n, sd_bus_error *er
                 if (r < 0)
                         return r;
         }
-        if (cg && (r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0)
+        if (cg && (r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0)
                 return r;
         if (rules && (r = replace_file(m, "cgrules.conf", rules, validate_cgrules, error)) < 0)
                 return r;
