@@ -62,3 +62,7 @@ int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_
                 return log_bus_error(what, &error, r);
         return 0;
 }
+
+uint64_t method_flags(const Context *ctx) {
+        return (ctx->ask_password ? VIRTD_FLAG_INTERACTIVE : 0) | (ctx->runtime ? VIRTD_FLAG_RUNTIME : 0);
+}

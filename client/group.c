@@ -154,7 +154,7 @@ static int append_params(sd_bus_message *m, char **assignments) {
 }
 
 static uint64_t call_flags(Context *ctx) {
-        return ctx->ask_password ? VIRTD_FLAG_INTERACTIVE : 0;
+        return method_flags(ctx);
 }
 
 static int append_perm(sd_bus_message *m) {

@@ -234,7 +234,7 @@ int verb_namespace_add(int argc, char *argv[], Context *ctx) {
         if (r >= 0)
                 r = append_id_map(call, o.gidmap, "gidmap");
         if (r >= 0)
-                r = sd_bus_message_append(call, "t", (uint64_t) 0);
+                r = sd_bus_message_append(call, "t", method_flags(ctx));
         if (r < 0 || (r = call_and_reply(ctx, call, _("cannot create the namespace"), &reply)) < 0)
                 return r;
         if (ctx->legend && sd_bus_message_read(reply, "o", &path) > 0)
@@ -256,7 +256,7 @@ int verb_namespace_delete(int argc, char *argv[], Context *ctx) {
         }
         r = manager_new_call(ctx, "DeleteNamespace", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "sbt", argv[0], (int) force, (uint64_t) 0);
+                r = sd_bus_message_append(call, "sbt", argv[0], (int) force, method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot delete the namespace"), NULL);
@@ -340,7 +340,7 @@ int verb_namespace_exec(int argc, char *argv[], Context *ctx) {
                 return r;
         r = manager_new_call(ctx, "EnterNamespace", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "st", argv[0], (uint64_t) 0);
+                r = sd_bus_message_append(call, "st", argv[0], method_flags(ctx));
         if (r < 0 || (r = call_and_reply(ctx, call, _("cannot enter the namespace"), &reply)) < 0)
                 return r;
         r = needs_fork(reply, &fork_needed);

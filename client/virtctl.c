@@ -250,12 +250,13 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_NO_ASK_PASSWORD:
                         a->ctx.ask_password = false;
                         break;
+                case ARG_RULES_RUNTIME:
+                        a->ctx.runtime = true;
+                        break;
                 default:
                         r = group_parse_option(c, optarg);
                         if (r == 0)
                                 r = config_parse_option(c, optarg);
-                        if (r == 0)
-                                r = rules_parse_option(c);
                         if (r <= 0)
                                 return -EINVAL;
                 }
