@@ -1,0 +1,235 @@
+/* test-persist.c: mutating methods with and without the runtime flag: the files on disk, the kernel, Unsaved. */
+#include <glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "virtd-bus.h"
+
+typedef struct Fixture {
+        TestEnv e;
+        char *base;      /* "/vper…": the managed cgroup base */
+        char *netns_dir;
+} Fixture;
+
+static void fixture_cleanup(void *data) {
+        Fixture *f = data;
+
+        if (f->e.dir)
+                test_umount_below(f->e.dir);
+        test_remove_cgroup_subtree(f->base);
+}
+
+static void fixture_start(Fixture *f) {
+        TestEnvOptions o = { .no_virtd = true };
+        g_autofree char *base = test_unique_name("vper");
+
+        test_require_root();
+        memset(f, 0, sizeof(*f));
+        f->base = g_strdup_printf("/%s", base);
+        test_env_start(&f->e, &o);
+        f->netns_dir = g_build_filename(f->e.dir, "netns", NULL);
+        test_defer(fixture_cleanup, f);
+        g_autofree char *a1 = g_strdup_printf("--cgroup-base=%s", f->base);
+        g_autofree char *a2 = g_strdup_printf("--netns-dir=%s", f->netns_dir);
+        const char *args[] = { a1, a2, NULL };
+        test_env_start_virtd(&f->e, args);
+}
+
+static void fixture_stop(Fixture *f) {
+        test_env_stop_virtd(&f->e);
+        fixture_cleanup(f);
+        test_env_stop(&f->e);
+        g_free(f->base);
+        g_free(f->netns_dir);
+}
+
+static char *read_config(Fixture *f, const char *name) {
+        g_autofree char *path = g_build_filename(f->e.config_dir, name, NULL);
+        char *s = NULL;
+
+        if (!g_file_get_contents(path, &s, NULL, NULL))
+                return g_strdup("");
+        return s;
+}
+
+static int create_group(Fixture *f, const char *group, const char *max, uint64_t flags, char **ret_object, sd_bus_error *error) {
+        sd_bus_message *reply = NULL;
+        const char *o;
+        int r;
+
+        r = sd_bus_call_method(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateGroup", error,
+                               &reply, "sa(ss)a{su}t", group, 1, "pids.max", max, 0, flags);
+        if (r >= 0 && ret_object) {
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
+                *ret_object = g_strdup(o);
+        }
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static int create_namespace(Fixture *f, const char *name, uint64_t flags, char **ret_object, sd_bus_error *error) {
+        sd_bus_message *reply = NULL;
+        const char *o;
+        int r;
+
+        r = sd_bus_call_method(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateNamespace",
+                               error, &reply, "sassa(uuu)a(uuu)t", name, 0, "", 0, 0, flags);
+        if (r >= 0 && ret_object) {
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
+                *ret_object = g_strdup(o);
+        }
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+/* Unsaved is recomputed shortly after each change; wait until it has the expected value (or fail). */
+static void assert_unsaved(Fixture *f, const char *object, const char *interface, bool expect) {
+        gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+        int value = !expect;
+
+        while (g_get_monotonic_time() < deadline) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                g_assert_cmpint(sd_bus_get_property_trivial(f->e.bus, VIRTD_BUS_NAME, object, interface, "Unsaved", &error,
+                                                            'b', &value), >=, 0);
+                if (!!value == expect)
+                        return;
+                g_usleep(50 * 1000);
+        }
+        g_error("%s: Unsaved stayed %s", object, value ? "true" : "false");
+}
+
+static void save_ok(Fixture *f) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (sd_bus_call_method(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "Save", &error, NULL,
+                               "t", (uint64_t) 0) < 0)
+                g_error("Save: %s: %s", error.name, error.message);
+}
+
+static bool group_dir_exists(Fixture *f, const char *sub) {
+        g_autofree char *out = NULL;
+
+        test_sh(&out, "find /sys/fs/cgroup -maxdepth 3 -type d -path '*%s/%s' | head -n1", f->base, sub);
+        return out && *g_strstrip(out);
+}
+
+static void test_groups(void) {
+        Fixture f;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *web = NULL, *rt = NULL, *cg1 = NULL, *cg2 = NULL, *cg3 = NULL, *line = NULL, *bad = NULL;
+        g_autofree char *group_web = NULL, *group_rt = NULL;
+
+        fixture_start(&f);
+        /* Persistent: the file names the group with its parameter, and cgconfigparser's grammar holds. */
+        g_assert_cmpint(create_group(&f, "pids:/web", "100", 0, &web, &error), >=, 0);
+        cg1 = read_config(&f, "cgconfig.conf");
+        group_web = g_strdup_printf("group %s/web {", f.base + 1);
+        g_assert_nonnull(strstr(cg1, group_web));
+        g_assert_nonnull(strstr(cg1, "pids.max = \"100\";"));
+        assert_unsaved(&f, web, VIRTD_INTERFACE_GROUP, false);
+
+        /* Runtime: the file stays byte for byte, the object says it is unsaved until Save. */
+        g_assert_cmpint(create_group(&f, "pids:/rt", "50", VIRTD_FLAG_RUNTIME, &rt, &error), >=, 0);
+        cg2 = read_config(&f, "cgconfig.conf");
+        g_assert_cmpstr(cg1, ==, cg2);
+        assert_unsaved(&f, rt, VIRTD_INTERFACE_GROUP, true);
+        assert_unsaved(&f, web, VIRTD_INTERFACE_GROUP, false);
+        save_ok(&f);
+        assert_unsaved(&f, rt, VIRTD_INTERFACE_GROUP, false);
+        g_clear_pointer(&cg2, g_free);
+        cg2 = read_config(&f, "cgconfig.conf");
+        group_rt = g_strdup_printf("group %s/rt {", f.base + 1);
+        g_assert_nonnull(strstr(cg2, group_rt));
+
+        /* A runtime parameter change flips it again; a persistent one is written. */
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                           "SetGroupParameters", &error, NULL, "sa(ss)t", "pids:/web", 1, "pids.max", "77",
+                                           (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        assert_unsaved(&f, web, VIRTD_INTERFACE_GROUP, true);
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                           "SetGroupParameters", &error, NULL, "sa(ss)t", "pids:/rt", 1, "pids.max", "60",
+                                           (uint64_t) 0), >=, 0);
+        cg3 = read_config(&f, "cgconfig.conf");
+        g_assert_nonnull(strstr(cg3, "pids.max = \"60\";"));
+
+        /* Persistent delete removes it from the file. */
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteGroup",
+                                           &error, NULL, "sbbt", "pids:/rt", 0, 1, (uint64_t) 0), >=, 0);
+        g_clear_pointer(&cg3, g_free);
+        cg3 = read_config(&f, "cgconfig.conf");
+        g_assert_null(strstr(cg3, group_rt));
+        g_assert_nonnull(strstr(cg3, group_web));
+
+        /* A file that does not parse: ParseError naming file and line, no group made, the file untouched. */
+        g_autofree char *path = g_build_filename(f.e.config_dir, "cgconfig.conf", NULL);
+        g_assert_true(g_file_set_contents(path, "group {\n", -1, NULL));
+        g_assert_cmpint(create_group(&f, "pids:/bad", "10", 0, NULL, &error), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_PARSE);
+        line = g_strdup_printf("%s:", path);
+        g_assert_nonnull(strstr(error.message, line));
+        sd_bus_error_free(&error);
+        g_assert_false(group_dir_exists(&f, "bad"));
+        bad = read_config(&f, "cgconfig.conf");
+        g_assert_cmpstr(bad, ==, "group {\n");
+        /* With the runtime flag the file is not consulted at all. */
+        g_assert_cmpint(create_group(&f, "pids:/bad", "10", VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        g_assert_true(group_dir_exists(&f, "bad"));
+        fixture_stop(&f);
+}
+
+static void test_namespaces_and_veth(void) {
+        Fixture f;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *a = test_unique_name("pna"), *b = test_unique_name("pnb"), *c = test_unique_name("pnc");
+        g_autofree char *v0 = test_unique_name("pv0"), *v1 = test_unique_name("pv1");
+        g_autofree char *obj_a = NULL, *obj_b = NULL, *n1 = NULL, *n2 = NULL, *n3 = NULL, *n4 = NULL, *section = NULL;
+        g_autofree char *ns_c = NULL;
+
+        fixture_start(&f);
+        g_assert_cmpint(create_namespace(&f, a, 0, &obj_a, &error), >=, 0);
+        n1 = read_config(&f, "network.conf");
+        section = g_strdup_printf("namespace %s {", a);
+        g_assert_nonnull(strstr(n1, section));
+        assert_unsaved(&f, obj_a, VIRTD_INTERFACE_NAMESPACE, false);
+
+        g_assert_cmpint(create_namespace(&f, b, VIRTD_FLAG_RUNTIME, &obj_b, &error), >=, 0);
+        n2 = read_config(&f, "network.conf");
+        g_assert_cmpstr(n1, ==, n2);
+        assert_unsaved(&f, obj_b, VIRTD_INTERFACE_NAMESPACE, true);
+
+        /* A persistent veth pair inside the saved namespace, then deleted again. */
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateVeth",
+                                           &error, NULL, "ssssssut", v0, a, "", v1, a, "", 0, (uint64_t) 0), >=, 0);
+        n3 = read_config(&f, "network.conf");
+        g_free(section);
+        section = g_strdup_printf("veth %s {", v0);
+        g_assert_nonnull(strstr(n3, section));
+        g_assert_nonnull(strstr(n3, v1));
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteLink",
+                                           &error, NULL, "sst", a, v1, (uint64_t) 0), >=, 0);
+        n4 = read_config(&f, "network.conf");
+        g_assert_null(strstr(n4, section));
+        g_assert_cmpstr(n4, ==, n1);
+
+        /* A read-only configuration directory: PermissionDenied, and no namespace was made. */
+        g_assert_cmpint(test_sh(NULL, "mount --bind %s %s && mount -o remount,bind,ro %s", f.e.config_dir, f.e.config_dir,
+                                f.e.config_dir), ==, 0);
+        g_assert_cmpint(create_namespace(&f, c, 0, NULL, &error), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_PERMISSION_DENIED);
+        sd_bus_error_free(&error);
+        ns_c = g_build_filename(f.netns_dir, c, NULL);
+        g_assert_false(g_file_test(ns_c, G_FILE_TEST_EXISTS));
+        test_sh(NULL, "umount %s", f.e.config_dir);
+
+        save_ok(&f);
+        assert_unsaved(&f, obj_b, VIRTD_INTERFACE_NAMESPACE, false);
+        fixture_stop(&f);
+}
+
+int main(int argc, char **argv) {
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/persist/groups", test_groups);
+        g_test_add_func("/persist/namespaces-and-veth", test_namespaces_and_veth);
+        return g_test_run();
+}
