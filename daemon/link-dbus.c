@@ -583,8 +583,8 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
                 log_error("Link %s in %s was deleted but the saved configuration still has it.", link.name, label(ns));
                 return r;
         }
-        if (link.kind[0] && streq(link.kind, "veth"))
-                persist_own(userdata, "veth", link.name, false);
+        if (streq(link.kind, "veth") || streq(link.kind, "vlan") || streq(link.kind, "bridge"))
+                persist_own(userdata, link.kind, link.name, false);
         persist_link_done(userdata, ns ? ns->name : NULL, link.name, PERSIST_DELETED, save);
         return sd_bus_reply_method_return(m, NULL);
 }

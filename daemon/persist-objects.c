@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "netlink.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -42,6 +43,12 @@ static int user_name(uint32_t id, bool group, char **ret, sd_bus_error *error) {
 
 static int perm_side(uint32_t uid, uint32_t gid, uint32_t fperm, uint32_t dperm, CgPermSide *ret, sd_bus_error *error) {
         int r;
+
+        /* libcgroup's grammar has no empty task{} or admin{}; an owner not given is the kernel's, root. */
+        if (uid == CGROUP_PERM_UNSET)
+                uid = 0;
+        if (gid == CGROUP_PERM_UNSET)
+                gid = 0;
 
         if ((r = user_name(uid, false, &ret->uid, error)) < 0 || (r = user_name(gid, true, &ret->gid, error)) < 0)
                 return r;
@@ -306,4 +313,128 @@ void persist_link_done(Manager *m, const char *ns, const char *name, PersistChan
                 persist_forget(m, key);
         else
                 persist_mark_runtime(m, key);
+}
+
+/* ---- VLANs and bridges: the section is what the kernel now holds ---- */
+
+static int copy_map(const VlanQosMapping *from, size_t n, VlanQosMapping **ret, size_t *ret_n) {
+        *ret = NULL;
+        *ret_n = n;
+        if (n == 0)
+                return 0;
+        *ret = calloc(n, sizeof(VlanQosMapping));
+        if (!*ret)
+                return -ENOMEM;
+        memcpy(*ret, from, n * sizeof(VlanQosMapping));
+        return 0;
+}
+
+/* A VLAN link as network.conf describes it, read back from the kernel. */
+int persist_vlan_capture(Namespace *ns, const char *name, NetObject *ret) {
+        _cleanup_(vlan_info_done) VlanInfo v = {};
+        LinkInfo link, parent;
+        int fd = link_netns_fd(ns), r;
+
+        if ((r = netlink_link_get(fd, name, 0, &link)) < 0 || (r = netlink_vlan_get(fd, link.ifindex, &v)) < 0 ||
+            (r = netlink_link_get(fd, NULL, v.parent_ifindex, &parent)) < 0)
+                return r;
+        *ret = (NetObject) { .type = NET_VLAN, .vlan_filtering = -1, .id = v.id, .protocol = v.protocol, .flags = v.flags };
+        /* An MTU equal to the parent's is the default and not written. */
+        ret->mtu = link.mtu != parent.mtu ? link.mtu : 0;
+        ret->name = strdup(name);
+        ret->parent = strdup(parent.name);
+        ret->namespace = ns ? strdup(ns->name) : NULL;
+        if (!ret->name || !ret->parent || (ns && !ret->namespace) ||
+            copy_map(v.ingress, v.n_ingress, &ret->ingress, &ret->n_ingress) < 0 ||
+            copy_map(v.egress, v.n_egress, &ret->egress, &ret->n_egress) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int edit_replace_link(NetConfig *c, void *userdata) {
+        NetEdit *e = userdata;
+
+        (void) netconf_edit_remove_link(c, e->add->name, e->add->namespace);
+        return netconf_edit_append(c, e->add) < 0 ? -ENOMEM : 1;
+}
+
+/* A VLAN ChangeVlan touched: only rewritten when a section already has it (it is part of the saved state). */
+static int edit_update_link(NetConfig *c, void *userdata) {
+        NetEdit *e = userdata;
+        bool peer;
+
+        if (!netconf_edit_find_link(c, e->add->name, e->add->namespace, &peer))
+                return 0;
+        return edit_replace_link(c, userdata);
+}
+
+int persist_vlan_write(Manager *m, Namespace *ns, const char *name, bool created, sd_bus_error *error) {
+        NetObject o = {};
+        NetEdit e = { .add = &o };
+        int r;
+
+        r = persist_vlan_capture(ns, name, &o);
+        if (r < 0)
+                r = virtd_bus_error_setf(error, r, "Cannot read VLAN %s back to save it: %s", name, strerror(-r));
+        else
+                r = write_net(m, created ? edit_replace_link : edit_update_link, &e, error);
+        netconf_object_done(&o);
+        return r;
+}
+
+int persist_bridge_write(Manager *m, Namespace *ns, const char *name, bool vlan_filtering, sd_bus_error *error) {
+        NetObject o = { .type = NET_BRIDGE, .vlan_filtering = vlan_filtering };
+        NetEdit e = { .add = &o };
+        int r = -ENOMEM;
+
+        o.name = strdup(name);
+        o.namespace = ns ? strdup(ns->name) : NULL;
+        if (o.name && (!ns || o.namespace))
+                r = write_net(m, edit_replace_link, &e, error);
+        netconf_object_done(&o);
+        return r;
+}
+
+typedef struct PortsEdit {
+        const char *ns;
+        const PersistPort *ports;
+        size_t n;
+} PortsEdit;
+
+static int edit_ports(NetConfig *c, void *userdata) {
+        PortsEdit *e = userdata;
+        int r;
+
+        for (size_t i = 0; i < e->n; i++) {
+                NetObject o = { .type = NET_PORT, .vlan_filtering = -1, .port = e->ports[i].config };
+
+                /* One section per port: a port belongs to one bridge, so an older section of it goes. */
+                for (size_t j = 0; j < c->n_objects;) {
+                        NetObject *x = &c->objects[j];
+                        if (x->type == NET_PORT && streq(x->name, e->ports[i].port) &&
+                            (!x->namespace == !e->ns) && (!e->ns || streq(x->namespace, e->ns))) {
+                                netconf_object_done(x);
+                                memmove(x, x + 1, (c->n_objects - j - 1) * sizeof(NetObject));
+                                c->n_objects--;
+                        } else
+                                j++;
+                }
+                o.name = strdup(e->ports[i].port);
+                o.bridge = strdup(e->ports[i].bridge);
+                o.namespace = e->ns ? strdup(e->ns) : NULL;
+                if (!o.name || !o.bridge || (e->ns && !o.namespace) || (r = netconf_edit_append(c, &o)) < 0) {
+                        netconf_object_done(&o);
+                        return -ENOMEM;
+                }
+        }
+        return e->n > 0;
+}
+
+int persist_ports_write(Manager *m, Namespace *ns, const PersistPort *ports, size_t n, sd_bus_error *error) {
+        _cleanup_(persist_edit_done) PersistEdit pe = {};
+        PortsEdit e = { .ns = ns ? ns->name : NULL, .ports = ports, .n = n };
+        int r;
+
+        r = persist_prepare_network(m, edit_ports, &e, &pe, error);
+        return r < 0 ? r : persist_commit(m, &pe, error);
 }

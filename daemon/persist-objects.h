@@ -7,6 +7,8 @@
 
 #include "cgroup-backend.h"
 #include "link.h"
+#include "netconf.h"
+#include "vlan.h"
 
 typedef struct Manager Manager;
 
@@ -42,6 +44,21 @@ int persist_veth_write(Manager *m, const VethSave *v, sd_bus_error *error);
 int persist_link_remove(Manager *m, const char *ns, const char *name, sd_bus_error *error);
 /* Addresses, MTU, rename and move of a link a section defines; other links are left out of the file. */
 int persist_link_configure(Manager *m, const char *ns, const char *name, const LinkSettings *s, sd_bus_error *error);
+
+/* A VLAN as the kernel now has it (parent, id, protocol, flags, maps, MTU); with !@created only when a
+ * section already names it. */
+int persist_vlan_write(Manager *m, Namespace *ns, const char *name, bool created, sd_bus_error *error);
+/* The section of VLAN @name in @ns as the kernel has it. */
+int persist_vlan_capture(Namespace *ns, const char *name, NetObject *ret);
+int persist_bridge_write(Manager *m, Namespace *ns, const char *name, bool vlan_filtering, sd_bus_error *error);
+
+typedef struct PersistPort {
+        const char *port, *bridge;
+        PortConfig config;
+} PersistPort;
+
+/* One "port BRIDGE NAME" section per port, replacing an older one of the same port. */
+int persist_ports_write(Manager *m, Namespace *ns, const PersistPort *ports, size_t n, sd_bus_error *error);
 
 /* After the call: the ownership record and the Unsaved flags (@saved: the change went to the file). */
 void persist_group_done(Manager *m, const char *path, PersistChange change, bool saved);
