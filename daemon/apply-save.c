@@ -12,6 +12,8 @@
 #include "macro.h"
 #include "manager.h"
 #include "persist.h"
+#include "save-capture.h"
+#include "strv.h"
 #include "virtd-bus.h"
 
 /* ---- save ---- */
@@ -55,13 +57,18 @@ static int replace_file(Manager *m, const char *name, const char *text, config_v
 int apply_save(Manager *m, sd_bus_error *error) {
         _cleanup_(apply_context_done) ApplyContext c = {};
         _cleanup_free_ char *cg = NULL, *net = NULL;
+        _cleanup_strv_free_ char **file_groups = NULL;
         int r;
 
         /* A file that does not parse is refused here already (ParseError), before anything is written. */
         r = apply_prepare(m, &c, error);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < c.want_cg->n_groups; i++)
+                if ((r = strv_extend(&file_groups, c.want_cg->groups[i].name)) < 0)
+                        return r;
         if ((r = config_refresh(c.want_cg, c.live_cg, c.want_net, c.live_net)) < 0 ||
+            (r = save_capture_groups(m, c.want_cg, file_groups)) < 0 || (r = save_capture_links(m, c.want_net, c.owned)) < 0 ||
             (r = cgconfig_serialize(c.want_cg, &cg)) < 0 || (r = netconf_serialize(c.want_net, &net)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot serialize the live state: %s", strerror(-r));
         if ((r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0 ||

@@ -102,6 +102,31 @@ int cgconfig_edit_group(CgConfig *c, const char *name, char * const *controllers
         return 0;
 }
 
+int cgconfig_edit_group_from(CgConfig *c, const CgGroup *from) {
+        CgGroup *g = (CgGroup *) cgconfig_find_group(c, from->name);
+        int r;
+
+        assert(c && from);
+        if (!g && !(g = group_add(c, from->name)))
+                return -ENOMEM;
+        for (size_t i = 0; i < from->n_controllers; i++) {
+                CgController *section = controller_get(g, from->controllers[i].name);
+
+                if (!section)
+                        return -ENOMEM;
+                for (size_t j = 0; j < from->controllers[i].n_params; j++)
+                        if ((r = param_set(section, from->controllers[i].params[j].name, from->controllers[i].params[j].value)) < 0)
+                                return r;
+        }
+        if (from->perm.present) {
+                g->perm.present = true;
+                if ((r = perm_side_copy(&g->perm.task, &from->perm.task)) < 0 ||
+                    (r = perm_side_copy(&g->perm.admin, &from->perm.admin)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static bool group_below(const char *name, const char *top, bool recursive) {
         const char *rest = startswith(name, top);
 

@@ -16,6 +16,9 @@
 int cgconfig_edit_group(CgConfig *c, const char *name, char * const *controllers, char * const *params,
                         const CgPerm *perm);
 
+/* Merges @from (same name) into @c section by section, as written; perm{} replaced when @from has one. */
+int cgconfig_edit_group_from(CgConfig *c, const CgGroup *from);
+
 /* Removes group @name and, when @recursive, the groups below it. Returns whether one was removed. */
 int cgconfig_edit_remove_group(CgConfig *c, const char *name, bool recursive);
 

@@ -1,0 +1,15 @@
+/* save-capture.h: what Save adds beyond refreshing the files: new groups whole, owned links the files lack. */
+#pragma once
+
+#include "cgconfig.h"
+#include "netconf.h"
+
+typedef struct Manager Manager;
+
+/* Groups of @cg that @file_groups (the names the files had) lacks get their parameters and owners as
+ * cgsnapshot reads them. */
+int save_capture_groups(Manager *m, CgConfig *cg, char * const *file_groups);
+
+/* Veth sections without a peer are completed from the kernel (peer, namespaces, addresses); owned veths,
+ * VLANs and bridges (@owned, "KIND NAME") that @net lacks are added as the kernel has them. */
+int save_capture_links(Manager *m, NetConfig *net, char * const *owned);
