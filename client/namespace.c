@@ -28,26 +28,29 @@ int verb_namespace_list(int argc, char *argv[], Context *ctx) {
         if (ctx->json)
                 json_begin_array(&w, NULL);
         else if (ctx->legend)
-                printf("%-24s %s\n", _("NAME"), _("KINDS"));
+                printf("%-24s %-7s %s\n", _("NAME"), _("SAVED"), _("KINDS"));
         r = sd_bus_message_enter_container(reply, 'a', "(saso)");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "saso")) > 0) {
                 _cleanup_strv_free_ char **kinds = NULL;
                 _cleanup_free_ char *joined = NULL;
+                bool unsaved;
 
                 if ((r = sd_bus_message_read(reply, "s", &name)) < 0 || (r = sd_bus_message_read_strv(reply, &kinds)) < 0 ||
                     (r = sd_bus_message_read(reply, "o", &path)) < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
                         break;
                 n++;
+                unsaved = object_unsaved(ctx, path, VIRTD_INTERFACE_NAMESPACE);
                 if (ctx->json) {
                         json_begin_object(&w);
                         json_string(&w, "name", name);
                         json_strv(&w, "kinds", kinds);
                         json_string(&w, "path", path);
+                        json_bool(&w, "unsaved", unsaved);
                         json_end_object(&w);
                         continue;
                 }
                 joined = strv_join(kinds, ",");
-                printf("%-24s %s\n", name, strempty(joined));
+                printf("%-24s %-7s %s\n", name, unsaved ? _("no") : _("yes"), strempty(joined));
         }
         if (r < 0)
                 return log_bus_error(_("malformed namespace list"), NULL, r);

@@ -200,7 +200,8 @@ static void help(const Noun *only_noun, const Verb *only_verb) {
                  "     --version           Show package version\n"
                  "     --json              Print machine-readable JSON\n"
                  "     --no-legend         Do not print column headers and hints\n"
-                 "     --no-ask-password   Do not ask for a password when authorization needs one\n"));
+                 "     --no-ask-password   Do not ask for a password when authorization needs one\n"
+                 "     --runtime           Change the live state only, do not save it in the configuration files\n"));
         printf(_("\nGroup options (see the commands above):\n"
                  "  -p --param=NAME=VALUE   A parameter for group create (repeatable)\n"
                  "  -r --recursive          group delete: with subgroups\n"

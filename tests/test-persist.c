@@ -107,6 +107,51 @@ static void save_ok(Fixture *f) {
                 g_error("Save: %s: %s", error.name, error.message);
 }
 
+/* CreateGroup with perm{}: the tasks file owned by nobody:nogroup (65534), as cgconfig.conf can name them. */
+static int create_group_owned(Fixture *f, const char *group, const char *max, char **ret_object, sd_bus_error *error) {
+        sd_bus_message *reply = NULL;
+        const char *o;
+        int r;
+
+        r = sd_bus_call_method(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateGroup", error,
+                               &reply, "sa(ss)a{su}t", group, 1, "pids.max", max, 2, "task-uid", 65534, "task-gid", 65534,
+                               (uint64_t) 0);
+        if (r >= 0) {
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
+                *ret_object = g_strdup(o);
+        }
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static char *pids_value(Fixture *f, const char *sub) {
+        g_autofree char *out = NULL;
+
+        test_sh(&out, "cat $(find /sys/fs/cgroup -maxdepth 3 -type d -path '*%s/%s' | head -n1)/pids.max", f->base, sub);
+        return g_strdup(g_strstrip(out));
+}
+
+/* libcgroup as the witness: the group removed runtime-only (the file keeps it), cgconfigparser makes it again
+ * from virtd's file with the saved value. */
+static void assert_cgconfigparser_makes(Fixture *f, const char *sub, const char *max) {
+        g_autofree char *parser = g_find_program_in_path("cgconfigparser"), *group = g_strdup_printf("pids:/%s", sub);
+        g_autofree char *path = g_build_filename(f->e.config_dir, "cgconfig.conf", NULL), *before = read_config(f, "cgconfig.conf");
+        g_autofree char *after = NULL, *value = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        if (!parser) {
+                g_test_message("cgconfigparser not installed: interop not checked");
+                return;
+        }
+        g_assert_cmpint(sd_bus_call_method(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteGroup",
+                                           &error, NULL, "sbbt", group, 0, 1, (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        after = read_config(f, "cgconfig.conf");
+        g_assert_cmpstr(before, ==, after);
+        g_assert_cmpint(test_sh(NULL, "cgconfigparser -l %s", path), ==, 0);
+        value = pids_value(f, sub);
+        g_assert_cmpstr(value, ==, max);
+}
+
 static bool group_dir_exists(Fixture *f, const char *sub) {
         g_autofree char *out = NULL;
 
@@ -121,13 +166,15 @@ static void test_groups(void) {
         g_autofree char *group_web = NULL, *group_rt = NULL;
 
         fixture_start(&f);
-        /* Persistent: the file names the group with its parameter, and cgconfigparser's grammar holds. */
-        g_assert_cmpint(create_group(&f, "pids:/web", "100", 0, &web, &error), >=, 0);
+        /* Persistent: the file names the group with its parameter and owner. */
+        g_assert_cmpint(create_group_owned(&f, "pids:/web", "100", &web, &error), >=, 0);
         cg1 = read_config(&f, "cgconfig.conf");
         group_web = g_strdup_printf("group %s/web {", f.base + 1);
         g_assert_nonnull(strstr(cg1, group_web));
         g_assert_nonnull(strstr(cg1, "pids.max = \"100\";"));
+        g_assert_nonnull(strstr(cg1, "perm {"));
         assert_unsaved(&f, web, VIRTD_INTERFACE_GROUP, false);
+        assert_cgconfigparser_makes(&f, "web", "100");
 
         /* Runtime: the file stays byte for byte, the object says it is unsaved until Save. */
         g_assert_cmpint(create_group(&f, "pids:/rt", "50", VIRTD_FLAG_RUNTIME, &rt, &error), >=, 0);
@@ -141,6 +188,8 @@ static void test_groups(void) {
         cg2 = read_config(&f, "cgconfig.conf");
         group_rt = g_strdup_printf("group %s/rt {", f.base + 1);
         g_assert_nonnull(strstr(cg2, group_rt));
+        /* Save captured the runtime group whole, with its parameter (as cgsnapshot reads it). */
+        g_assert_nonnull(strstr(strstr(cg2, group_rt), "pids.max = \"50\";"));
 
         /* A runtime parameter change flips it again; a persistent one is written. */
         g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
@@ -222,8 +271,25 @@ static void test_namespaces_and_veth(void) {
         g_assert_false(g_file_test(ns_c, G_FILE_TEST_EXISTS));
         test_sh(NULL, "umount %s", f.e.config_dir);
 
+        /* Save captures a runtime pair between a saved and a runtime namespace: both ends, the peer's
+         * namespace and the addresses. */
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateVeth",
+                                           &error, NULL, "ssssssut", v0, a, "", v1, b, "", 0, (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "ConfigureLink",
+                                           &error, NULL, "ssa{sv}t", b, v1, 1, "add-addresses", "as", 1, "10.79.0.2/24",
+                                           (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        g_autofree char *n5 = read_config(&f, "network.conf");
+        g_assert_cmpstr(n5, ==, n1);
         save_ok(&f);
         assert_unsaved(&f, obj_b, VIRTD_INTERFACE_NAMESPACE, false);
+        g_autofree char *n6 = read_config(&f, "network.conf"), *peer = g_strdup_printf("peer = %s;", v1);
+        g_autofree char *peer_ns = g_strdup_printf("peer-namespace = %s;", b), *ns_b = g_strdup_printf("namespace %s {", b);
+        const char *veth = strstr(n6, section);
+        g_assert_nonnull(veth);
+        g_assert_nonnull(strstr(n6, ns_b));
+        g_assert_nonnull(strstr(veth, peer));
+        g_assert_nonnull(strstr(veth, peer_ns));
+        g_assert_nonnull(strstr(veth, "peer-address = 10.79.0.2/24;"));
         fixture_stop(&f);
 }
 
