@@ -107,9 +107,10 @@ static int validate_cgrules(const char *text, size_t size, const char *filename,
         return r;
 }
 
-/* virtd's cgconfig.conf with @text merged in, as canonical text. */
-static int import_cgconfig(Manager *m, const ImportFile *f, char **ret, sd_bus_error *error) {
-        _cleanup_(cgconfig_freep) CgConfig *mine = NULL, *theirs = NULL;
+/* Merges @f into @mine (virtd's cgconfig.conf, loaded at the first file), as cgconfigparser applies the
+ * main file and then each drop-in in turn. */
+static int import_cgconfig(Manager *m, const ImportFile *f, CgConfig **mine, sd_bus_error *error) {
+        _cleanup_(cgconfig_freep) CgConfig *theirs = NULL;
         _cleanup_free_ char *path = dir_file(m->config_dir, "cgconfig.conf");
         ConfError err = {};
         int r;
@@ -117,14 +118,14 @@ static int import_cgconfig(Manager *m, const ImportFile *f, char **ret, sd_bus_e
         if (!path)
                 return -ENOMEM;
         r = cgconfig_parse(f->text, strlen(f->text), f->origin, &theirs, &err);
-        if (r >= 0)
-                r = cgconfig_load(path, NULL, &mine, &err);
+        if (r >= 0 && !*mine)
+                r = cgconfig_load(path, NULL, mine, &err);
         if (r < 0) {
                 r = parse_error(error, r, &err, f->origin);
                 conf_error_done(&err);
                 return r;
         }
-        if ((r = cgconfig_merge(mine, theirs)) < 0 || (r = cgconfig_serialize(mine, ret)) < 0)
+        if ((r = cgconfig_merge(*mine, theirs)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot merge %s into %s: %s", f->origin, path, strerror(-r));
         return 0;
 }
@@ -145,22 +146,26 @@ static int import_cgrules(const ImportFile *f, char **ret, sd_bus_error *error) 
 }
 
 int apply_import(Manager *m, const ImportFile *files, size_t n, sd_bus_error *error) {
+        _cleanup_(cgconfig_freep) CgConfig *merged = NULL;
         _cleanup_free_ char *cg = NULL, *rules = NULL;
         int r;
 
         /* Everything is parsed before anything is written. */
         for (size_t i = 0; i < n; i++) {
-                if (streq(files[i].kind, "cgconfig.conf") && !cg)
-                        r = import_cgconfig(m, &files[i], &cg, error);
+                if (streq(files[i].kind, "cgconfig.conf"))
+                        r = import_cgconfig(m, &files[i], &merged, error);
                 else if (streq(files[i].kind, "cgrules.conf") && !rules)
                         r = import_cgrules(&files[i], &rules, error);
                 else
                         r = sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                              "Import: file kind '%s' of %s is unknown or given twice (valid: cgconfig.conf, cgrules.conf).",
+                                              "Import: file kind '%s' of %s is unknown or given twice (valid: cgconfig.conf, "
+                                              "any number of times for the main file and its drop-ins, cgrules.conf).",
                                               files[i].kind, files[i].origin);
                 if (r < 0)
                         return r;
         }
+        if (merged && (r = cgconfig_serialize(merged, &cg)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot write the imported groups in canonical form: %s", strerror(-r));
         if (cg && (r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0)
                 return r;
         if (rules && (r = replace_file(m, "cgrules.conf", rules, validate_cgrules, error)) < 0)
