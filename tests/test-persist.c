@@ -1,5 +1,6 @@
 /* test-persist.c: mutating methods with and without the runtime flag: the files on disk, the kernel, Unsaved. */
 #include <glib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -293,9 +294,87 @@ static void test_namespaces_and_veth(void) {
         fixture_stop(&f);
 }
 
+static bool has_feature(Fixture *f, const char *name) {
+        char **features = NULL;
+        bool found;
+
+        g_assert_cmpint(sd_bus_get_property_strv(f->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                                 "Features", NULL, &features), >=, 0);
+        found = g_strv_contains((const char * const *) features, name);
+        g_strfreev(features);
+        return found;
+}
+
+static int manager_call(Fixture *f, sd_bus_error *error, const char *member, const char *types, ...) {
+        sd_bus_message *call = NULL;
+        va_list ap;
+        int r;
+
+        g_assert_cmpint(sd_bus_message_new_method_call(f->e.bus, &call, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT,
+                                                       VIRTD_INTERFACE_MANAGER, member), >=, 0);
+        va_start(ap, types);
+        g_assert_cmpint(sd_bus_message_appendv(call, types, ap), >=, 0);
+        va_end(ap);
+        r = sd_bus_call(f->e.bus, call, 0, error, NULL);
+        sd_bus_message_unref(call);
+        return r;
+}
+
+/* Needs 802.1Q and bridge VLAN filtering: a guest suite in the qemu lane; skipped where the kernel lacks them. */
+static void test_vlan_and_bridge(void) {
+        Fixture f;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *ns = test_unique_name("pvn"), *v0 = test_unique_name("pw0"), *v1 = test_unique_name("pw1");
+        g_autofree char *br = test_unique_name("pbr"), *vlan = NULL, *n1 = NULL, *n2 = NULL, *n3 = NULL, *n4 = NULL;
+        g_autofree char *sec_vlan = NULL, *sec_br = NULL, *sec_port = NULL, *cmd = NULL, *out = NULL;
+
+        fixture_start(&f);
+        if (!has_feature(&f, "vlan-8021q") || !has_feature(&f, "bridge-vlan-filtering")) {
+                g_test_skip("the kernel has no 802.1Q or no bridge VLAN filtering (the qemu lane runs this)");
+                fixture_stop(&f);
+                return;
+        }
+        vlan = g_strdup_printf("%s.10", v0);
+        g_assert_cmpint(create_namespace(&f, ns, 0, NULL, &error), >=, 0);
+        g_assert_cmpint(manager_call(&f, &error, "CreateVeth", "ssssssut", v0, ns, "", v1, ns, "", 0, (uint64_t) 0), >=, 0);
+        /* VLAN 10 on one end, saved as the kernel has it. */
+        g_assert_cmpint(manager_call(&f, &error, "CreateVlan", "sssusa{sb}a(uu)a(uu)ut", ns, v0, "", 10, "", 0, 0, 0, 0,
+                                     (uint64_t) 0), >=, 0);
+        n1 = read_config(&f, "network.conf");
+        sec_vlan = g_strdup_printf("vlan %s {", vlan);
+        g_assert_nonnull(strstr(n1, sec_vlan));
+        g_assert_nonnull(strstr(strstr(n1, sec_vlan), "id = 10;"));
+        /* A VLAN-filtering bridge with the other end as access port 20. */
+        g_assert_cmpint(manager_call(&f, &error, "CreateBridge", "ssbt", ns, br, 1, (uint64_t) 0), >=, 0);
+        cmd = g_strdup_printf("ip -n %s link set %s master %s", ns, v1, br);
+        g_assert_cmpint(test_sh(NULL, "%s", cmd), ==, 0);
+        g_assert_cmpint(manager_call(&f, &error, "SetBridgePorts", "sa(sssusu)t", ns, 1, v1, br, "access", 20, "", 0,
+                                     (uint64_t) 0), >=, 0);
+        n2 = read_config(&f, "network.conf");
+        sec_br = g_strdup_printf("bridge %s {", br);
+        sec_port = g_strdup_printf("port %s %s {", br, v1);
+        g_assert_nonnull(strstr(n2, sec_br));
+        g_assert_nonnull(strstr(n2, sec_port));
+        g_assert_nonnull(strstr(strstr(n2, sec_port), "access-vlan = 20;"));
+        /* Runtime-only port change: the file stays byte for byte. */
+        g_assert_cmpint(manager_call(&f, &error, "SetBridgePorts", "sa(sssusu)t", ns, 1, v1, br, "access", 30, "", 0,
+                                     (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        n3 = read_config(&f, "network.conf");
+        g_assert_cmpstr(n2, ==, n3);
+        /* Deleting the VLAN removes its section; the rest stays. */
+        g_assert_cmpint(manager_call(&f, &error, "DeleteLink", "sst", ns, vlan, (uint64_t) 0), >=, 0);
+        n4 = read_config(&f, "network.conf");
+        g_assert_null(strstr(n4, sec_vlan));
+        g_assert_nonnull(strstr(n4, sec_port));
+        out = g_strdup_printf("ip -n %s link show %s", ns, vlan);
+        g_assert_cmpint(test_sh(NULL, "%s 2>/dev/null", out), !=, 0);
+        fixture_stop(&f);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/persist/groups", test_groups);
         g_test_add_func("/persist/namespaces-and-veth", test_namespaces_and_veth);
+        g_test_add_func("/persist/vlan-and-bridge", test_vlan_and_bridge);
         return g_test_run();
 }
