@@ -346,7 +346,7 @@ static void test_vlan_and_bridge(void) {
         g_assert_nonnull(strstr(strstr(n1, sec_vlan), "id = 10;"));
         /* A VLAN-filtering bridge with the other end as access port 20. */
         g_assert_cmpint(manager_call(&f, &error, "CreateBridge", "ssbt", ns, br, 1, (uint64_t) 0), >=, 0);
-        cmd = g_strdup_printf("ip -n %s link set %s master %s", ns, v1, br);
+        cmd = g_strdup_printf("nsenter --net=%s/%s ip link set %s master %s", f.netns_dir, ns, v1, br);
         g_assert_cmpint(test_sh(NULL, "%s", cmd), ==, 0);
         g_assert_cmpint(manager_call(&f, &error, "SetBridgePorts", "sa(sssusu)t", ns, 1, v1, br, "access", 20, "", 0,
                                      (uint64_t) 0), >=, 0);
@@ -366,7 +366,7 @@ static void test_vlan_and_bridge(void) {
         n4 = read_config(&f, "network.conf");
         g_assert_null(strstr(n4, sec_vlan));
         g_assert_nonnull(strstr(n4, sec_port));
-        out = g_strdup_printf("ip -n %s link show %s", ns, vlan);
+        out = g_strdup_printf("nsenter --net=%s/%s ip link show %s", f.netns_dir, ns, vlan);
         g_assert_cmpint(test_sh(NULL, "%s 2>/dev/null", out), !=, 0);
         fixture_stop(&f);
 }
