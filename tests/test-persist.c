@@ -371,6 +371,46 @@ static void test_vlan_and_bridge(void) {
         fixture_stop(&f);
 }
 
+/* The write fails after the kernel change (a full file system): the kernel change is undone, the caller gets
+ * NoSpace, and the files are what they were. */
+static void test_write_fails(void) {
+        Fixture f;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *a = test_unique_name("pfa"), *b = test_unique_name("pfb"), *v0 = test_unique_name("pf0");
+        g_autofree char *v1 = test_unique_name("pf1"), *net = NULL, *net_after = NULL, *ns_b = NULL, *links = NULL;
+
+        fixture_start(&f);
+        g_assert_cmpint(create_namespace(&f, a, VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        g_assert_cmpint(test_sh(NULL, "mount -t tmpfs -o size=64k virtd-test-full %s", f.e.config_dir), ==, 0);
+        net = g_strdup_printf("namespace %s {\n\tkinds = net;\n}\n", a);
+        g_autofree char *path = g_build_filename(f.e.config_dir, "network.conf", NULL);
+        g_assert_true(g_file_set_contents(path, net, -1, NULL));
+        test_sh(NULL, "dd if=/dev/zero of=%s/fill bs=1k >/dev/null 2>&1", f.e.config_dir);
+
+        g_assert_cmpint(create_namespace(&f, b, 0, NULL, &error), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_NO_SPACE);
+        sd_bus_error_free(&error);
+        ns_b = g_build_filename(f.netns_dir, b, NULL);
+        g_assert_false(g_file_test(ns_b, G_FILE_TEST_EXISTS));
+
+        g_assert_cmpint(create_group(&f, "pids:/full", "10", 0, NULL, &error), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_NO_SPACE);
+        sd_bus_error_free(&error);
+        g_assert_false(group_dir_exists(&f, "full"));
+
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateVeth",
+                                           &error, NULL, "ssssssut", v0, a, "", v1, a, "", 0, (uint64_t) 0), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_NO_SPACE);
+        sd_bus_error_free(&error);
+        g_assert_cmpint(test_sh(&links, "nsenter --net=%s/%s ip -o link show", f.netns_dir, a), ==, 0);
+        g_assert_null(strstr(links, v0));
+
+        net_after = read_config(&f, "network.conf");
+        g_assert_cmpstr(net_after, ==, net);
+        test_sh(NULL, "umount %s", f.e.config_dir);
+        fixture_stop(&f);
+}
+
 /* What saving costs per call (reported, not asserted: the host is shared): create + delete of a group,
  * runtime-only and saved; the file ends as it began. */
 static void test_cost(void) {
@@ -405,6 +445,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/persist/groups", test_groups);
         g_test_add_func("/persist/namespaces-and-veth", test_namespaces_and_veth);
         g_test_add_func("/persist/vlan-and-bridge", test_vlan_and_bridge);
+        g_test_add_func("/persist/write-fails", test_write_fails);
         g_test_add_func("/persist/cost", test_cost);
         return g_test_run();
 }
