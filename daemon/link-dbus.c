@@ -13,6 +13,7 @@
 #include "namespace-dbus.h"
 #include "persist-objects.h"
 #include "persist.h"
+#include "save-capture.h"
 #include "polkit.h"
 #include "strv.h"
 #include "vlan-dbus.h"
@@ -554,7 +555,12 @@ static int delete_args_read(sd_bus_message *m, Manager *mgr, Namespace **ns, Lin
         return find_link(*ns, name, link, error);
 }
 
+static void net_object_donep(NetObject *o) {
+        netconf_object_done(o);
+}
+
 static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(net_object_donep) NetObject before = {};
         NetlinkReason nr;
         bool save;
         Namespace *ns;
@@ -568,6 +574,9 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
         save = !(flags & VIRTD_FLAG_RUNTIME);
         if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
                 return r;
+        /* What the link was, to make it again when the file cannot be written (other kinds stay unsaved). */
+        if (save)
+                (void) save_capture_link(userdata, ns, link.name, &before);
         r = netlink_link_delete(link_netns_fd(ns), link.ifindex, &nr);
         if (r == -ENODEV)
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_FOUND, "Link %s in %s was deleted by someone else meanwhile.",
@@ -578,9 +587,9 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
         if (ns && ns->watch)
                 (void) netlink_watch_process(ns->watch);
         if (save && (r = persist_link_remove(userdata, ns ? ns->name : NULL, link.name, error)) < 0) {
-                /* A deleted link cannot be brought back as it was (its peer, addresses, ports are gone); the
-                 * file is left as it was and the caller learns that the change is not saved. */
-                log_error("Link %s in %s was deleted but the saved configuration still has it.", link.name, label(ns));
+                if (!before.name || save_link_recreate(userdata, &before) < 0)
+                        log_error("Link %s in %s was deleted but cannot be made again; the saved configuration still has it.",
+                                  link.name, label(ns));
                 return r;
         }
         if (streq(link.kind, "veth") || streq(link.kind, "vlan") || streq(link.kind, "bridge"))

@@ -105,6 +105,69 @@ static int find_live(Manager *m, const char *name, const char *kind, Namespace *
         return -ENODEV;
 }
 
+int save_capture_link(Manager *m, Namespace *ns, const char *name, NetObject *ret) {
+        LinkInfo link;
+        int r;
+
+        if ((r = netlink_link_get(link_netns_fd(ns), name, 0, &link)) < 0)
+                return r;
+        if (streq(link.kind, "veth"))
+                return veth_capture(m, ns, &link, ret);
+        if (streq(link.kind, "vlan"))
+                return persist_vlan_capture(ns, name, ret);
+        if (!streq(link.kind, "bridge"))
+                return -EOPNOTSUPP;
+        *ret = (NetObject) { .type = NET_BRIDGE, .vlan_filtering = netlink_bridge_vlan_filtering(link_netns_fd(ns), link.ifindex) > 0 };
+        if (!(ret->name = strdup(name)) || (ns && !(ret->namespace = strdup(ns->name))))
+                return -ENOMEM;
+        return addresses(ns, link.ifindex, &ret->addresses);
+}
+
+static int add_addresses(Namespace *ns, const char *name, char **list) {
+        NetlinkReason nr;
+        LinkInfo link;
+        int r;
+
+        if ((r = netlink_link_get(link_netns_fd(ns), name, 0, &link)) < 0)
+                return r;
+        for (char **a = list; a && *a; a++) {
+                IpPrefix p;
+                if ((r = ip_prefix_parse(*a, &p)) < 0 || (r = netlink_address(link_netns_fd(ns), link.ifindex, &p, true, &nr)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static Namespace *namespace_of(Manager *m, const char *name) {
+        return !name || streq(name, "host") ? NULL : namespace_find(m, name);
+}
+
+int save_link_recreate(Manager *m, const NetObject *o) {
+        Namespace *ns = namespace_of(m, o->namespace);
+        NetlinkReason nr;
+        int r;
+
+        if (o->type == NET_VETH) {
+                Namespace *pns = namespace_of(m, o->peer_namespace);
+                VethEnd a = { o->name, link_netns_fd(ns), o->mtu, NULL }, b = { o->peer, link_netns_fd(pns), o->mtu, NULL };
+                if ((r = netlink_veth_add(&a, &b, &nr)) < 0 || (r = add_addresses(pns, o->peer, o->peer_addresses)) < 0)
+                        return r;
+        } else if (o->type == NET_VLAN) {
+                LinkInfo parent;
+                VlanLinkSpec spec = { .name = o->name, .id = o->id, .protocol = o->protocol, .flags = o->flags,
+                                      .flags_mask = UINT32_MAX, .has_ingress_map = true, .has_egress_map = true,
+                                      .ingress = o->ingress, .n_ingress = o->n_ingress, .egress = o->egress,
+                                      .n_egress = o->n_egress, .mtu = o->mtu };
+                if ((r = netlink_link_get(link_netns_fd(ns), o->parent, 0, &parent)) < 0)
+                        return r;
+                spec.parent_ifindex = parent.ifindex;
+                if ((r = netlink_vlan_add(link_netns_fd(ns), &spec, &nr)) < 0)
+                        return r;
+        } else if ((r = netlink_bridge_add(link_netns_fd(ns), o->name, o->vlan_filtering > 0, &nr)) < 0)
+                return r;
+        return add_addresses(ns, o->name, o->addresses);
+}
+
 static bool is_host(const char *ns) {
         return !ns || streq(ns, "host");
 }

@@ -378,11 +378,19 @@ static void test_write_fails(void) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         g_autofree char *a = test_unique_name("pfa"), *b = test_unique_name("pfb"), *v0 = test_unique_name("pf0");
         g_autofree char *v1 = test_unique_name("pf1"), *net = NULL, *net_after = NULL, *ns_b = NULL, *links = NULL;
+        g_autofree char *d0 = test_unique_name("pd0"), *d1 = test_unique_name("pd1");
 
         fixture_start(&f);
         g_assert_cmpint(create_namespace(&f, a, VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        /* A pair to delete, with an address on its peer end that must come back. */
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "CreateVeth",
+                                           &error, NULL, "ssssssut", d0, a, "", d1, a, "", 0, (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "ConfigureLink",
+                                           &error, NULL, "ssa{sv}t", a, d1, 1, "add-addresses", "as", 1, "10.80.0.2/24",
+                                           (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
         g_assert_cmpint(test_sh(NULL, "mount -t tmpfs -o size=64k virtd-test-full %s", f.e.config_dir), ==, 0);
-        net = g_strdup_printf("namespace %s {\n\tkinds = net;\n}\n", a);
+        net = g_strdup_printf("namespace %s {\n\tkinds = net;\n}\n\nveth %s {\n\tnamespace = %s;\n\tpeer = %s;\n"
+                              "\tpeer-namespace = %s;\n\tpeer-address = 10.80.0.2/24;\n}\n", a, d0, a, d1, a);
         g_autofree char *path = g_build_filename(f.e.config_dir, "network.conf", NULL);
         g_assert_true(g_file_set_contents(path, net, -1, NULL));
         test_sh(NULL, "dd if=/dev/zero of=%s/fill bs=1k >/dev/null 2>&1", f.e.config_dir);
@@ -404,6 +412,14 @@ static void test_write_fails(void) {
         sd_bus_error_free(&error);
         g_assert_cmpint(test_sh(&links, "nsenter --net=%s/%s ip -o link show", f.netns_dir, a), ==, 0);
         g_assert_null(strstr(links, v0));
+
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteLink",
+                                           &error, NULL, "sst", a, d0, (uint64_t) 0), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_NO_SPACE);
+        sd_bus_error_free(&error);
+        g_clear_pointer(&links, g_free);
+        g_assert_cmpint(test_sh(&links, "nsenter --net=%s/%s ip -o addr show dev %s", f.netns_dir, a, d1), ==, 0);
+        g_assert_nonnull(strstr(links, "10.80.0.2/24"));
 
         net_after = read_config(&f, "network.conf");
         g_assert_cmpstr(net_after, ==, net);
