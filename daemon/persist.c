@@ -55,7 +55,14 @@ static int read_current(const char *path, char **ret, size_t *ret_size) {
         return r;
 }
 
-static int prepare(Manager *m, bool cgconfig, void *fn, void *userdata, PersistEdit *ret, sd_bus_error *error) {
+/* One of the two editors, or neither (only check that the file parses and can be written). */
+typedef struct Editor {
+        persist_cgconfig_fn cg;
+        persist_network_fn net;
+        void *userdata;
+} Editor;
+
+static int prepare(Manager *m, bool cgconfig, const Editor *ed, PersistEdit *ret, sd_bus_error *error) {
         _cleanup_(cgconfig_freep) CgConfig *cg = NULL;
         _cleanup_(netconf_freep) NetConfig *net = NULL;
         _cleanup_(persist_edit_done) PersistEdit e = { .cgconfig = cgconfig };
@@ -76,9 +83,9 @@ static int prepare(Manager *m, bool cgconfig, void *fn, void *userdata, PersistE
         }
         if ((r = check_writable(e.path, error)) < 0)
                 return r;
-        if (!fn)
+        if (!ed)
                 goto done;
-        r = cgconfig ? ((persist_cgconfig_fn) fn)(cg, userdata) : ((persist_network_fn) fn)(net, userdata);
+        r = cgconfig ? ed->cg(cg, ed->userdata) : ed->net(net, ed->userdata);
         if (r > 0)
                 r = cgconfig ? cgconfig_serialize(cg, &e.text) : netconf_serialize(net, &e.text);
         if (r < 0)
@@ -97,17 +104,21 @@ done:
 }
 
 int persist_prepare_cgconfig(Manager *m, persist_cgconfig_fn fn, void *userdata, PersistEdit *ret, sd_bus_error *error) {
-        return prepare(m, true, (void *) fn, userdata, ret, error);
+        Editor ed = { .cg = fn, .userdata = userdata };
+
+        return prepare(m, true, &ed, ret, error);
 }
 
 int persist_prepare_network(Manager *m, persist_network_fn fn, void *userdata, PersistEdit *ret, sd_bus_error *error) {
-        return prepare(m, false, (void *) fn, userdata, ret, error);
+        Editor ed = { .net = fn, .userdata = userdata };
+
+        return prepare(m, false, &ed, ret, error);
 }
 
 int persist_check(Manager *m, bool cgconfig, sd_bus_error *error) {
         _cleanup_(persist_edit_done) PersistEdit e = {};
 
-        return prepare(m, cgconfig, NULL, NULL, &e, error);
+        return prepare(m, cgconfig, NULL, &e, error);
 }
 
 int persist_commit(Manager *m, const PersistEdit *e, sd_bus_error *error) {
