@@ -217,12 +217,11 @@ NetObject *netconf_edit_find_link(NetConfig *c, const char *name, const char *ns
 
 /* VLANs on the link and ports of it (or of it as a bridge) go with it: the kernel removes them too. */
 static bool made_of(const NetObject *o, const char *name, const char *ns) {
-        if (!same_ns(o->namespace, ns))
-                return false;
         if (o->type == NET_VLAN)
-                return o->parent && streq(o->parent, name);
+                return same_ns(o->namespace, ns) && o->parent && streq(o->parent, name);
+        /* A port section has no namespace of its own (its bridge's applies): matched by name. */
         if (o->type == NET_PORT)
-                return streq(o->name, name) || (o->bridge && streq(o->bridge, name));
+                return (!o->namespace || same_ns(o->namespace, ns)) && (streq(o->name, name) || (o->bridge && streq(o->bridge, name)));
         return false;
 }
 

@@ -396,7 +396,6 @@ int persist_bridge_write(Manager *m, Namespace *ns, const char *name, bool vlan_
 }
 
 typedef struct PortsEdit {
-        const char *ns;
         const PersistPort *ports;
         size_t n;
 } PortsEdit;
@@ -411,8 +410,8 @@ static int edit_ports(NetConfig *c, void *userdata) {
                 /* One section per port: a port belongs to one bridge, so an older section of it goes. */
                 for (size_t j = 0; j < c->n_objects;) {
                         NetObject *x = &c->objects[j];
-                        if (x->type == NET_PORT && streq(x->name, e->ports[i].port) &&
-                            (!x->namespace == !e->ns) && (!e->ns || streq(x->namespace, e->ns))) {
+                        /* network.conf names a port by its name only (its bridge says where it lives). */
+                        if (x->type == NET_PORT && streq(x->name, e->ports[i].port)) {
                                 netconf_object_done(x);
                                 memmove(x, x + 1, (c->n_objects - j - 1) * sizeof(NetObject));
                                 c->n_objects--;
@@ -421,8 +420,7 @@ static int edit_ports(NetConfig *c, void *userdata) {
                 }
                 o.name = strdup(e->ports[i].port);
                 o.bridge = strdup(e->ports[i].bridge);
-                o.namespace = e->ns ? strdup(e->ns) : NULL;
-                if (!o.name || !o.bridge || (e->ns && !o.namespace) || (r = netconf_edit_append(c, &o)) < 0) {
+                if (!o.name || !o.bridge || (r = netconf_edit_append(c, &o)) < 0) {
                         netconf_object_done(&o);
                         return -ENOMEM;
                 }
@@ -432,7 +430,7 @@ static int edit_ports(NetConfig *c, void *userdata) {
 
 int persist_ports_write(Manager *m, Namespace *ns, const PersistPort *ports, size_t n, sd_bus_error *error) {
         _cleanup_(persist_edit_done) PersistEdit pe = {};
-        PortsEdit e = { .ns = ns ? ns->name : NULL, .ports = ports, .n = n };
+        PortsEdit e = { .ports = ports, .n = n };
         int r;
 
         r = persist_prepare_network(m, edit_ports, &e, &pe, error);

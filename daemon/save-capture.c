@@ -76,6 +76,8 @@ static int veth_capture(Manager *m, Namespace *ns, const LinkInfo *link, NetObje
         LinkInfo peer;
         int r;
 
+        if (link->peer_ifindex <= 0)
+                return -ENODEV;
         if ((r = peer_namespace(m, ns, link->peer_netnsid, &pns)) < 0 ||
             (r = netlink_link_get(link_netns_fd(pns), NULL, link->peer_ifindex, &peer)) < 0)
                 return r;
@@ -188,7 +190,8 @@ static int complete_veth(Manager *m, NetObject *o) {
                 full = (NetObject) {};
         }
         netconf_object_done(&full);
-        return r;
+        /* A peer that cannot be found leaves the section peerless; save_capture_links() drops it. */
+        return r == -ENODEV || r == -ENOENT ? 0 : r;
 }
 
 static int capture_owned(Manager *m, NetConfig *net, const char *kind, const char *name) {
@@ -211,6 +214,10 @@ static int capture_owned(Manager *m, NetConfig *net, const char *kind, const cha
         if (r >= 0)
                 r = netconf_edit_append(net, &o);
         netconf_object_done(&o);
+        if (r == -ENODEV || r == -ENOENT) {
+                log_warning("Not saving %s %s: it cannot be read back from the kernel.", kind, name);
+                return 0;
+        }
         return r;
 }
 
