@@ -212,6 +212,9 @@ static int step_key(char ***l, const PlanStep *s) {
                 return add_key(l, "namespace", s->name);
         if ((s->kind == PLAN_VETH && s->action == PLAN_DELETE) || s->kind == PLAN_ADDRESS)
                 return add_link_key(l, s->namespace, s->name);
+        /* A bridge, VLAN or port that exists but differs from its section, or that no section names. */
+        if ((s->kind == PLAN_BRIDGE || s->kind == PLAN_VLAN || s->kind == PLAN_PORT) && s->action != PLAN_CREATE)
+                return add_link_key(l, s->namespace, s->name);
         return 0;
 }
 

@@ -151,7 +151,8 @@ int save_link_recreate(Manager *m, const NetObject *o) {
 
         if (o->type == NET_VETH) {
                 Namespace *pns = namespace_of(m, o->peer_namespace);
-                VethEnd a = { o->name, link_netns_fd(ns), o->mtu, NULL }, b = { o->peer, link_netns_fd(pns), o->mtu, NULL };
+                VethEnd a = { .name = o->name, .netns_fd = link_netns_fd(ns), .mtu = o->mtu },
+                        b = { .name = o->peer, .netns_fd = link_netns_fd(pns), .mtu = o->mtu };
                 if ((r = netlink_veth_add(&a, &b, &nr)) < 0 || (r = add_addresses(pns, o->peer, o->peer_addresses)) < 0)
                         return r;
         } else if (o->type == NET_VLAN) {

@@ -718,8 +718,13 @@ static int ports_authorized(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "%s (nothing was changed).", reason);
         log_info("Configured %zu bridge port(s) in %s.", a.n, label(a.ns));
-        for (size_t i = 0; i < a.n; i++)
+        for (size_t i = 0; i < a.n; i++) {
+                _cleanup_free_ char *key = NULL;
+                /* As Apply and Save record ports: "port BRIDGE NAME". */
+                if (asprintf(&key, "%s %s", a.ports[i].bridge.name, a.ports[i].port.name) >= 0)
+                        persist_own(userdata, "port", key, true);
                 persist_link_done(userdata, a.ns ? a.ns->name : NULL, a.ports[i].port.name, PERSIST_CHANGED, save);
+        }
         return sd_bus_reply_method_return(m, NULL);
 }
 
