@@ -1,6 +1,7 @@
 /* save-capture.c: what Save adds beyond refreshing the files: new groups whole, owned links the files lack. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,8 +37,15 @@ int save_capture_groups(Manager *m, CgConfig *cg, char * const *file_groups) {
                 return r;
         for (size_t i = 0; i < cg->n_groups; i++) {
                 const CgGroup *s = cgconfig_find_group(snap, cg->groups[i].name);
+                _cleanup_free_ char *key = NULL;
 
-                if (s && !strv_contains(file_groups, s->name) && (r = cgconfig_edit_group_from(cg, s)) < 0)
+                if (!s)
+                        continue;
+                /* A group a runtime-only call changed may hold parameters its section does not name yet. */
+                if (asprintf(&key, "group %s", s->name) < 0)
+                        return -ENOMEM;
+                if ((!strv_contains(file_groups, s->name) || strv_contains(m->runtime_changed, key)) &&
+                    (r = cgconfig_edit_group_from(cg, s)) < 0)
                         return r;
         }
         return 0;

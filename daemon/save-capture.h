@@ -7,8 +7,8 @@
 typedef struct Manager Manager;
 typedef struct Namespace Namespace;
 
-/* Groups of @cg that @file_groups (the names the files had) lacks get their parameters and owners as
- * cgsnapshot reads them. */
+/* Groups of @cg that @file_groups (the names the files had) lacks, and groups runtime-only calls changed,
+ * get their parameters and owners as cgsnapshot reads them. */
 int save_capture_groups(Manager *m, CgConfig *cg, char * const *file_groups);
 
 /* Veth sections without a peer are completed from the kernel (peer, namespaces, addresses); owned veths,

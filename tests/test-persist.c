@@ -200,6 +200,11 @@ static void test_groups(void) {
         g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
                                            "SetGroupParameters", &error, NULL, "sa(ss)t", "pids:/rt", 1, "pids.max", "60",
                                            (uint64_t) 0), >=, 0);
+        /* Save takes web's runtime value in and clears the flag. */
+        save_ok(&f);
+        assert_unsaved(&f, web, VIRTD_INTERFACE_GROUP, false);
+        g_autofree char *cg_web = read_config(&f, "cgconfig.conf");
+        g_assert_nonnull(strstr(strstr(cg_web, group_web), "pids.max = \"77\";"));
         cg3 = read_config(&f, "cgconfig.conf");
         g_assert_nonnull(strstr(cg3, "pids.max = \"60\";"));
 
