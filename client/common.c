@@ -62,3 +62,17 @@ int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_
                 return log_bus_error(what, &error, r);
         return 0;
 }
+
+uint64_t method_flags(const Context *ctx) {
+        return (ctx->ask_password ? VIRTD_FLAG_INTERACTIVE : 0) | (ctx->runtime ? VIRTD_FLAG_RUNTIME : 0);
+}
+
+bool object_unsaved(Context *ctx, const char *path, const char *interface) {
+        sd_bus *bus;
+        int value = 0;
+
+        if (context_bus(ctx, &bus) < 0 ||
+            sd_bus_get_property_trivial(bus, VIRTD_BUS_NAME, path, interface, "Unsaved", NULL, 'b', &value) < 0)
+                return false;
+        return value;
+}

@@ -1,5 +1,6 @@
 /* config.c: "virtctl apply", "diff", "save" and "import": the saved configuration against the kernel. */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,15 +190,42 @@ static int import_add(sd_bus_message *call, const char *kind, const char *path, 
         return sd_bus_message_append(call, "(sss)", kind, path, text);
 }
 
+/* libcgroup's drop-ins: the .conf files in the cgconfig.d directory next to the main file (/etc/cgconfig.d),
+ * in lexical order as cgconfigparser -L reads them. */
+static int import_dropins(sd_bus_message *call, const char *main_path, unsigned *n) {
+        _cleanup_free_ char *dir = strdup(main_path), *pattern = NULL;
+        const char *parent = ".";
+        glob_t g = {};
+        char *slash;
+        int r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        if ((slash = strrchr(dir, '/'))) {
+                *slash = 0;
+                parent = *dir ? dir : "/";
+        }
+        if (asprintf(&pattern, "%s/cgconfig.d/*.conf", parent) < 0)
+                return -ENOMEM;
+        if (glob(pattern, 0, NULL, &g) != 0)
+                return 0;
+        for (size_t i = 0; r >= 0 && i < g.gl_pathc; i++)
+                r = import_add(call, "cgconfig.conf", g.gl_pathv[i], /* named= */ true, n);
+        globfree(&g);
+        return r;
+}
+
 int verb_import(int argc, char *argv[], Context *ctx) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        const char *cgconfig = arg_cgconfig ? arg_cgconfig : "/etc/cgconfig.conf";
         unsigned n = 0;
         int r;
 
         r = manager_new_call(ctx, "Import", &call);
         if (r < 0 || (r = sd_bus_message_open_container(call, 'a', "(sss)")) < 0)
                 return r;
-        if ((r = import_add(call, "cgconfig.conf", arg_cgconfig ? arg_cgconfig : "/etc/cgconfig.conf", arg_cgconfig, &n)) < 0 ||
+        if ((r = import_add(call, "cgconfig.conf", cgconfig, arg_cgconfig, &n)) < 0 ||
+            (r = import_dropins(call, cgconfig, &n)) < 0 ||
             (r = import_add(call, "cgrules.conf", arg_cgrules ? arg_cgrules : "/etc/cgrules.conf", arg_cgrules, &n)) < 0)
                 return r;
         if (n == 0) {

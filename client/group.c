@@ -154,7 +154,7 @@ static int append_params(sd_bus_message *m, char **assignments) {
 }
 
 static uint64_t call_flags(Context *ctx) {
-        return ctx->ask_password ? VIRTD_FLAG_INTERACTIVE : 0;
+        return method_flags(ctx);
 }
 
 static int append_perm(sd_bus_message *m) {
@@ -342,15 +342,18 @@ int verb_group_list(int argc, char *argv[], Context *ctx) {
                 json_begin_object(&w), json_begin_array(&w, "groups");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *controllers = strv_join(l[i].controllers, ",");
+                bool unsaved = object_unsaved(ctx, l[i].object, VIRTD_INTERFACE_GROUP);
 
                 if (ctx->json) {
                         json_begin_object(&w);
                         json_string(&w, "path", l[i].path);
                         json_strv(&w, "controllers", l[i].controllers);
                         json_string(&w, "object", l[i].object);
+                        json_bool(&w, "unsaved", unsaved);
                         json_end_object(&w);
                 } else
-                        printf("%s:%s\n", strempty(controllers), l[i].path);
+                        /* lscgroup's format, with a marker for groups that differ from the saved configuration. */
+                        printf("%s:%s%s\n", strempty(controllers), l[i].path, unsaved ? _(" (unsaved)") : "");
         }
         if (ctx->json) {
                 json_end_array(&w);

@@ -153,7 +153,7 @@ int verb_link_add(int argc, char *argv[], Context *ctx) {
         r = manager_new_call(ctx, "CreateVeth", &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "ssssssut", ends[0].name, ends[0].ns, ends[0].mac, ends[1].name, ends[1].ns,
-                                          ends[1].mac, mtu, (uint64_t) 0);
+                                          ends[1].mac, mtu, method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot create the veth pair"), NULL);
@@ -176,7 +176,7 @@ static int configure_finish(Context *ctx, sd_bus_message *call) {
 
         r = sd_bus_message_close_container(call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "t", (uint64_t) 0);
+                r = sd_bus_message_append(call, "t", method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot change the link"), NULL);
@@ -236,7 +236,7 @@ int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const c
         }
         r = manager_new_call(ctx, "DeleteLink", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "sst", find_in(argc, argv), argv[0], (uint64_t) 0);
+                r = sd_bus_message_append(call, "sst", find_in(argc, argv), argv[0], method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, failure, NULL);

@@ -28,26 +28,29 @@ int verb_namespace_list(int argc, char *argv[], Context *ctx) {
         if (ctx->json)
                 json_begin_array(&w, NULL);
         else if (ctx->legend)
-                printf("%-24s %s\n", _("NAME"), _("KINDS"));
+                printf("%-24s %-7s %s\n", _("NAME"), _("SAVED"), _("KINDS"));
         r = sd_bus_message_enter_container(reply, 'a', "(saso)");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "saso")) > 0) {
                 _cleanup_strv_free_ char **kinds = NULL;
                 _cleanup_free_ char *joined = NULL;
+                bool unsaved;
 
                 if ((r = sd_bus_message_read(reply, "s", &name)) < 0 || (r = sd_bus_message_read_strv(reply, &kinds)) < 0 ||
                     (r = sd_bus_message_read(reply, "o", &path)) < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
                         break;
                 n++;
+                unsaved = object_unsaved(ctx, path, VIRTD_INTERFACE_NAMESPACE);
                 if (ctx->json) {
                         json_begin_object(&w);
                         json_string(&w, "name", name);
                         json_strv(&w, "kinds", kinds);
                         json_string(&w, "path", path);
+                        json_bool(&w, "unsaved", unsaved);
                         json_end_object(&w);
                         continue;
                 }
                 joined = strv_join(kinds, ",");
-                printf("%-24s %s\n", name, strempty(joined));
+                printf("%-24s %-7s %s\n", name, unsaved ? _("no") : _("yes"), strempty(joined));
         }
         if (r < 0)
                 return log_bus_error(_("malformed namespace list"), NULL, r);
@@ -234,7 +237,7 @@ int verb_namespace_add(int argc, char *argv[], Context *ctx) {
         if (r >= 0)
                 r = append_id_map(call, o.gidmap, "gidmap");
         if (r >= 0)
-                r = sd_bus_message_append(call, "t", (uint64_t) 0);
+                r = sd_bus_message_append(call, "t", method_flags(ctx));
         if (r < 0 || (r = call_and_reply(ctx, call, _("cannot create the namespace"), &reply)) < 0)
                 return r;
         if (ctx->legend && sd_bus_message_read(reply, "o", &path) > 0)
@@ -256,7 +259,7 @@ int verb_namespace_delete(int argc, char *argv[], Context *ctx) {
         }
         r = manager_new_call(ctx, "DeleteNamespace", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "sbt", argv[0], (int) force, (uint64_t) 0);
+                r = sd_bus_message_append(call, "sbt", argv[0], (int) force, method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot delete the namespace"), NULL);
@@ -340,7 +343,7 @@ int verb_namespace_exec(int argc, char *argv[], Context *ctx) {
                 return r;
         r = manager_new_call(ctx, "EnterNamespace", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "st", argv[0], (uint64_t) 0);
+                r = sd_bus_message_append(call, "st", argv[0], method_flags(ctx));
         if (r < 0 || (r = call_and_reply(ctx, call, _("cannot enter the namespace"), &reply)) < 0)
                 return r;
         r = needs_fork(reply, &fork_needed);

@@ -11,4 +11,3 @@ enum {
 #define RULES_LONG_OPTIONS { "runtime", no_argument, NULL, ARG_RULES_RUNTIME }
 
 /* Handles the option above: 1 when it was one, 0 when not. */
-int rules_parse_option(int c);

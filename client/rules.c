@@ -12,17 +12,8 @@
 #include "verbs.h"
 #include "virtd-bus.h"
 
-static bool arg_runtime;
-
-int rules_parse_option(int c) {
-        if (c != ARG_RULES_RUNTIME)
-                return 0;
-        arg_runtime = true;
-        return 1;
-}
-
 static uint64_t call_flags(Context *ctx) {
-        return (ctx->ask_password ? VIRTD_FLAG_INTERACTIVE : 0) | (arg_runtime ? VIRTD_FLAG_RUNTIME : 0);
+        return method_flags(ctx);
 }
 
 static int parse_index(const char *s, uint32_t *ret) {

@@ -9,6 +9,7 @@ typedef struct Context {
         bool json;
         bool legend;
         bool ask_password;
+        bool runtime; /* --runtime: change the live state only, do not save it */
 } Context;
 
 typedef int (*VerbFn)(int argc, char *argv[], Context *ctx);
@@ -38,6 +39,10 @@ int context_bus(Context *ctx, sd_bus **ret);
 int log_bus_error(const char *what, const sd_bus_error *error, int r);
 /* Prepares a method call on the Manager object, with interactive authorization as the user asked. */
 int manager_new_call(Context *ctx, const char *member, sd_bus_message **ret);
+/* The t flags argument of a mutating method: interactive authorization and --runtime as asked. */
+uint64_t method_flags(const Context *ctx);
+/* An object's Unsaved property: it differs from the saved configuration. false when it cannot be read. */
+bool object_unsaved(Context *ctx, const char *path, const char *interface);
 int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_message **ret_reply);
 
 /* Deletes the link named in argv (NAME [in NS]): what "link delete" and "vlan delete" do. */

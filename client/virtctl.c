@@ -200,7 +200,8 @@ static void help(const Noun *only_noun, const Verb *only_verb) {
                  "     --version           Show package version\n"
                  "     --json              Print machine-readable JSON\n"
                  "     --no-legend         Do not print column headers and hints\n"
-                 "     --no-ask-password   Do not ask for a password when authorization needs one\n"));
+                 "     --no-ask-password   Do not ask for a password when authorization needs one\n"
+                 "     --runtime           Change the live state only, do not save it in the configuration files\n"));
         printf(_("\nGroup options (see the commands above):\n"
                  "  -p --param=NAME=VALUE   A parameter for group create (repeatable)\n"
                  "  -r --recursive          group delete: with subgroups\n"
@@ -250,12 +251,13 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_NO_ASK_PASSWORD:
                         a->ctx.ask_password = false;
                         break;
+                case ARG_RULES_RUNTIME:
+                        a->ctx.runtime = true;
+                        break;
                 default:
                         r = group_parse_option(c, optarg);
                         if (r == 0)
                                 r = config_parse_option(c, optarg);
-                        if (r == 0)
-                                r = rules_parse_option(c);
                         if (r <= 0)
                                 return -EINVAL;
                 }

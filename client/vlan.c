@@ -143,7 +143,7 @@ int verb_vlan_add(int argc, char *argv[], Context *ctx) {
         if (r >= 0)
                 r = append_map(call, _("egress-qos-map"), v.egress);
         if (r >= 0)
-                r = sd_bus_message_append(call, "ut", v.mtu, (uint64_t) 0);
+                r = sd_bus_message_append(call, "ut", v.mtu, method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot create the VLAN"), NULL);
@@ -190,7 +190,7 @@ int verb_vlan_set(int argc, char *argv[], Context *ctx) {
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "t", (uint64_t) 0);
+                r = sd_bus_message_append(call, "t", method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot change the VLAN"), NULL);
@@ -276,7 +276,7 @@ int verb_bridge_add(int argc, char *argv[], Context *ctx) {
         }
         r = manager_new_call(ctx, "CreateBridge", &call);
         if (r >= 0)
-                r = sd_bus_message_append(call, "ssbt", ns, argv[0], (int) filtering, (uint64_t) 0);
+                r = sd_bus_message_append(call, "ssbt", ns, argv[0], (int) filtering, method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot create the bridge"), NULL);
@@ -319,7 +319,7 @@ int verb_port_set(int argc, char *argv[], Context *ctx) {
         r = manager_new_call(ctx, "SetBridgePorts", &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "sa(sssusu)t", ns, 1, argv[0], bridge, mode, vlan, allowed, native,
-                                          (uint64_t) 0);
+                                          method_flags(ctx));
         if (r < 0)
                 return r;
         return call_and_reply(ctx, call, _("cannot configure the port"), NULL);

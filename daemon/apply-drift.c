@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "persist.h"
 #include "virtd-bus.h"
 
 /* ---- drift ---- */
@@ -81,6 +82,8 @@ int apply_drift_check(Manager *m) {
         /* A file that does not parse is reported by Plan and Apply; there is nothing to compare against. */
         if (apply_prepare(m, &c, &error) < 0)
                 return 0;
+        if ((r = persist_unsaved_update(m, &c)) < 0)
+                return r;
         if (!(d = calloc(c.plan->n_steps + 1, sizeof(ConfigDrift))))
                 return -ENOMEM;
         for (size_t i = 0; i < c.plan->n_steps; i++)

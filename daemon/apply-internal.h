@@ -48,3 +48,8 @@ int live_links_read(Manager *m, const NetConfig *want, char * const *owned, NetC
 int links_step_do(Manager *m, const PlanStep *s, StepUndo *u, sd_bus_error *error);
 /* Undoes a done bridge, VLAN or port step (best effort; logs what it cannot undo). */
 void links_step_undo(Manager *m, const PlanStep *s, StepUndo *u);
+/* Reads the ownership record ("KIND NAME" lines in <state-dir>/owned); a missing record is empty. */
+int owned_read(Manager *m, char ***ret);
+/* config_validate_fn for cgconfig.conf and network.conf. */
+int config_validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error);
+int config_validate_netconf(const char *text, size_t size, const char *filename, char **ret_error);

@@ -11,11 +11,14 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "persist.h"
+#include "save-capture.h"
+#include "strv.h"
 #include "virtd-bus.h"
 
 /* ---- save ---- */
 
-static int validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error) {
+int config_validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error) {
         _cleanup_(cgconfig_freep) CgConfig *c = NULL;
         ConfError err = {};
         int r = cgconfig_parse(text, size, filename, &c, &err);
@@ -26,7 +29,7 @@ static int validate_cgconfig(const char *text, size_t size, const char *filename
         return r;
 }
 
-static int validate_netconf(const char *text, size_t size, const char *filename, char **ret_error) {
+int config_validate_netconf(const char *text, size_t size, const char *filename, char **ret_error) {
         _cleanup_(netconf_freep) NetConfig *c = NULL;
         ConfError err = {};
         int r = netconf_parse(text, size, filename, &c, &err);
@@ -54,17 +57,22 @@ static int replace_file(Manager *m, const char *name, const char *text, config_v
 int apply_save(Manager *m, sd_bus_error *error) {
         _cleanup_(apply_context_done) ApplyContext c = {};
         _cleanup_free_ char *cg = NULL, *net = NULL;
+        _cleanup_strv_free_ char **file_groups = NULL;
         int r;
 
         /* A file that does not parse is refused here already (ParseError), before anything is written. */
         r = apply_prepare(m, &c, error);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < c.want_cg->n_groups; i++)
+                if ((r = strv_extend(&file_groups, c.want_cg->groups[i].name)) < 0)
+                        return r;
         if ((r = config_refresh(c.want_cg, c.live_cg, c.want_net, c.live_net)) < 0 ||
+            (r = save_capture_groups(m, c.want_cg, file_groups)) < 0 || (r = save_capture_links(m, c.want_net, c.owned)) < 0 ||
             (r = cgconfig_serialize(c.want_cg, &cg)) < 0 || (r = netconf_serialize(c.want_net, &net)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot serialize the live state: %s", strerror(-r));
-        if ((r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0 ||
-            (r = replace_file(m, "network.conf", net, validate_netconf, error)) < 0)
+        if ((r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0 ||
+            (r = replace_file(m, "network.conf", net, config_validate_netconf, error)) < 0)
                 return r;
         /* What the files name is ours from now on. */
         for (size_t i = 0; i < c.live_cg->n_groups; i++)
@@ -81,6 +89,7 @@ int apply_save(Manager *m, sd_bus_error *error) {
         }
         if ((r = owned_write(m, c.owned)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
+        persist_saved_all(m);
         log_info("Saved the live state to %s.", m->config_dir);
         return 0;
 }
@@ -98,9 +107,10 @@ static int validate_cgrules(const char *text, size_t size, const char *filename,
         return r;
 }
 
-/* virtd's cgconfig.conf with @text merged in, as canonical text. */
-static int import_cgconfig(Manager *m, const ImportFile *f, char **ret, sd_bus_error *error) {
-        _cleanup_(cgconfig_freep) CgConfig *mine = NULL, *theirs = NULL;
+/* Merges @f into @mine (virtd's cgconfig.conf, loaded at the first file), as cgconfigparser applies the
+ * main file and then each drop-in in turn. */
+static int import_cgconfig(Manager *m, const ImportFile *f, CgConfig **mine, sd_bus_error *error) {
+        _cleanup_(cgconfig_freep) CgConfig *theirs = NULL;
         _cleanup_free_ char *path = dir_file(m->config_dir, "cgconfig.conf");
         ConfError err = {};
         int r;
@@ -108,14 +118,14 @@ static int import_cgconfig(Manager *m, const ImportFile *f, char **ret, sd_bus_e
         if (!path)
                 return -ENOMEM;
         r = cgconfig_parse(f->text, strlen(f->text), f->origin, &theirs, &err);
-        if (r >= 0)
-                r = cgconfig_load(path, NULL, &mine, &err);
+        if (r >= 0 && !*mine)
+                r = cgconfig_load(path, NULL, mine, &err);
         if (r < 0) {
                 r = parse_error(error, r, &err, f->origin);
                 conf_error_done(&err);
                 return r;
         }
-        if ((r = cgconfig_merge(mine, theirs)) < 0 || (r = cgconfig_serialize(mine, ret)) < 0)
+        if ((r = cgconfig_merge(*mine, theirs)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot merge %s into %s: %s", f->origin, path, strerror(-r));
         return 0;
 }
@@ -136,23 +146,27 @@ static int import_cgrules(const ImportFile *f, char **ret, sd_bus_error *error) 
 }
 
 int apply_import(Manager *m, const ImportFile *files, size_t n, sd_bus_error *error) {
+        _cleanup_(cgconfig_freep) CgConfig *merged = NULL;
         _cleanup_free_ char *cg = NULL, *rules = NULL;
         int r;
 
         /* Everything is parsed before anything is written. */
         for (size_t i = 0; i < n; i++) {
-                if (streq(files[i].kind, "cgconfig.conf") && !cg)
-                        r = import_cgconfig(m, &files[i], &cg, error);
+                if (streq(files[i].kind, "cgconfig.conf"))
+                        r = import_cgconfig(m, &files[i], &merged, error);
                 else if (streq(files[i].kind, "cgrules.conf") && !rules)
                         r = import_cgrules(&files[i], &rules, error);
                 else
                         r = sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                              "Import: file kind '%s' of %s is unknown or given twice (valid: cgconfig.conf, cgrules.conf).",
+                                              "Import: file kind '%s' of %s is unknown or given twice (valid: cgconfig.conf, "
+                                              "any number of times for the main file and its drop-ins, cgrules.conf).",
                                               files[i].kind, files[i].origin);
                 if (r < 0)
                         return r;
         }
-        if (cg && (r = replace_file(m, "cgconfig.conf", cg, validate_cgconfig, error)) < 0)
+        if (merged && (r = cgconfig_serialize(merged, &cg)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot write the imported groups in canonical form: %s", strerror(-r));
+        if (cg && (r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0)
                 return r;
         if (rules && (r = replace_file(m, "cgrules.conf", rules, validate_cgrules, error)) < 0)
                 return r;

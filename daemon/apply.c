@@ -116,7 +116,7 @@ static int load_desired(Manager *m, CgConfig **ret_cg, NetConfig **ret_net, sd_b
 
 /* ---- ownership record: "KIND NAME" lines in <state-dir>/owned ---- */
 
-static int owned_read(Manager *m, char ***ret) {
+int owned_read(Manager *m, char ***ret) {
         _cleanup_free_ char *path = dir_file(m->state_dir, "owned"), *text = NULL;
         size_t size;
         int r;

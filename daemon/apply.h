@@ -85,7 +85,8 @@ typedef struct ImportFile {
  * apply_import() - take libcgroup's cgconfig.conf and cgrules.conf into the configuration directory.
  *
  * Every file is parsed first (ParseError naming the origin, line and problem; nothing is written then).
- * cgconfig.conf is merged into virtd's own as libcgroup would apply both in turn; cgrules.conf replaces
+ * The cgconfig.conf files (libcgroup's main file, then its cgconfig.d drop-ins in order) are merged into
+ * virtd's own as libcgroup would apply them in turn; cgrules.conf replaces
  * virtd's, written in canonical form. Writes are atomic and keep FILE~; a current file that does not parse
  * is never overwritten.
  */

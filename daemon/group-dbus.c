@@ -1,5 +1,6 @@
 /* group-dbus.c: bus glue for cgroups: Group objects under /org/virtd/Virtd1/group and the Manager's group methods. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,13 +9,14 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "persist-objects.h"
+#include "persist.h"
 #include "polkit.h"
 #include "strv.h"
 #include "virtd-bus.h"
 
 #define KNOWN_FLAGS ((uint64_t) (VIRTD_FLAG_INTERACTIVE | VIRTD_FLAG_RUNTIME))
 
-/* Group changes are always runtime-only (nothing is saved yet), so VIRTD_FLAG_RUNTIME changes nothing. */
 static int check_flags(uint64_t flags, sd_bus_error *error) {
         if (flags & ~KNOWN_FLAGS)
                 return virtd_bus_error_setf(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
@@ -140,8 +142,17 @@ static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
         return check_flags(a->flags, error);
 }
 
+/* The file could not be written: the group goes again, so that the call changed nothing. */
+static void undo_create(GroupRegistry *reg, const GroupSpec *spec) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        if (group_delete(reg, spec, /* recursive= */ false, /* migrate= */ true, &e) < 0)
+                log_error("Cannot undo the creation of group %s: %s", spec->path, e.message);
+}
+
 static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(create_args_done) CreateArgs a = {};
+        bool save;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **inherited = NULL;
         _cleanup_free_ char *object = NULL;
@@ -149,10 +160,19 @@ static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         int r;
 
         r = read_create_args(m, &a, error);
-        if (r >= 0)
-                r = group_create(reg, &a.spec, a.params, &a.perm, &inherited, error);
         if (r < 0)
                 return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0)
+                return r;
+        r = group_create(reg, &a.spec, a.params, &a.perm, &inherited, error);
+        if (r < 0)
+                return r;
+        if (save && (r = persist_group_write(reg->manager, a.spec.path, a.params, &a.perm, error)) < 0) {
+                undo_create(reg, &a.spec);
+                return r;
+        }
+        persist_group_done(reg->manager, a.spec.path, PERSIST_CREATED, save);
         r = group_object_path(a.spec.path, &object);
         if (r >= 0)
                 r = sd_bus_message_new_method_return(m, &reply);
@@ -244,24 +264,85 @@ static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_
         return check_flags(a->flags, error);
 }
 
+/* What a delete must bring back when the file cannot be written: the group with its controllers. */
+static int undo_delete_spec(GroupRegistry *reg, const GroupSpec *spec, GroupSpec *ret) {
+        Group *g = group_registry_find(reg, spec->path);
+
+        *ret = (GroupSpec) { .path = strdup(spec->path) };
+        if (!ret->path)
+                return -ENOMEM;
+        for (char **c = g ? g->controllers : NULL; c && *c; c++)
+                if (strv_extend(&ret->controllers, *c) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
 static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(group_args_done) GroupArgs a = {};
+        _cleanup_(group_spec_done) GroupSpec undo = {};
+        GroupRegistry *reg = userdata;
+        bool save;
         int r;
 
         r = read_group_args(m, 'd', &a, error);
-        if (r >= 0)
-                r = group_delete(userdata, &a.spec, a.recursive, a.migrate, error);
-        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+        if (r < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && ((r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0 ||
+                     (r = undo_delete_spec(reg, &a.spec, &undo)) < 0))
+                return r;
+        r = group_delete(reg, &a.spec, a.recursive, a.migrate, error);
+        if (r < 0)
+                return r;
+        if (save && (r = persist_group_remove(reg->manager, a.spec.path, a.recursive, error)) < 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                /* Subgroups and processes cannot be brought back; the group itself can. */
+                if (undo.controllers && group_create(reg, &undo, NULL, NULL, NULL, &e) < 0)
+                        log_error("Cannot undo the deletion of group %s: %s", a.spec.path, e.message);
+                return r;
+        }
+        persist_group_done(reg->manager, a.spec.path, PERSIST_DELETED, save);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+/* The values @params names, as they are now, to restore them when the file cannot be written. */
+static int current_values(GroupRegistry *reg, const GroupSpec *spec, char **params, char ***ret, sd_bus_error *error) {
+        /* Allocated once: a hostile caller may send 100,000 pairs (see read_pairs()). The names are borrowed. */
+        _cleanup_free_ char **names = calloc(strv_length(params) / 2 + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!names)
+                return -ENOMEM;
+        for (char **p = params; p && p[0] && p[1]; p += 2)
+                names[n++] = p[0];
+        return group_get(reg, spec, names, ret, error);
 }
 
 static int set_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(group_args_done) GroupArgs a = {};
+        _cleanup_strv_free_ char **old = NULL;
+        GroupRegistry *reg = userdata;
+        bool save;
         int r;
 
         r = read_group_args(m, 's', &a, error);
-        if (r >= 0)
-                r = group_set(userdata, &a.spec, a.params, error);
-        return r < 0 ? r : sd_bus_reply_method_return(m, NULL);
+        if (r < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && ((r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0 ||
+                     (r = current_values(reg, &a.spec, a.params, &old, error)) < 0))
+                return r;
+        r = group_set(reg, &a.spec, a.params, error);
+        if (r < 0)
+                return r;
+        if (save && (r = persist_group_write(reg->manager, a.spec.path, a.params, NULL, error)) < 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                if (group_set(reg, &a.spec, old, &e) < 0)
+                        log_error("Cannot restore the parameters of group %s: %s", a.spec.path, e.message);
+                return r;
+        }
+        persist_group_done(reg->manager, a.spec.path, PERSIST_CHANGED, save);
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 static int move_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -561,6 +642,20 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "t", v);
 }
 
+static int property_get_unsaved(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Group *g = userdata;
+        _cleanup_free_ char *full = NULL, *key = NULL;
+        int r;
+
+        r = group_full_path(g->registry, g->path, &full);
+        if (r < 0)
+                return r;
+        if (asprintf(&key, "group %s", full + 1) < 0)
+                return -ENOMEM;
+        return sd_bus_message_append(reply, "b", persist_is_unsaved(g->registry->manager, key));
+}
+
 /* Live values read on demand carry no flag: introspection then says EmitsChangedSignal=false, which is
  * the truth for counters the kernel changes all the time. */
 static const sd_bus_vtable group_vtable[] = {
@@ -575,6 +670,7 @@ static const sd_bus_vtable group_vtable[] = {
         SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("MemoryPeak", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("PidsCurrent", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("Unsaved", "b", property_get_unsaved, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_SIGNAL_WITH_ARGS("PopulatedChanged", SD_BUS_ARGS("b", populated), 0),
         SD_BUS_SIGNAL_WITH_ARGS("OomKill", SD_BUS_ARGS("t", oom_kills), 0),
         SD_BUS_VTABLE_END

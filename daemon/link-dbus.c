@@ -11,6 +11,9 @@
 #include "macro.h"
 #include "manager.h"
 #include "namespace-dbus.h"
+#include "persist-objects.h"
+#include "persist.h"
+#include "save-capture.h"
 #include "polkit.h"
 #include "strv.h"
 #include "vlan-dbus.h"
@@ -105,6 +108,10 @@ static int property_get_link(sd_bus *bus, const char *path, const char *interfac
                 return sd_bus_message_append(reply, "u", i.mtu);
         if (streq(property, "Mac"))
                 return sd_bus_message_append(reply, "s", i.mac);
+        if (streq(property, "Unsaved")) {
+                _cleanup_free_ char *key = persist_link_key(ns->name, i.name);
+                return sd_bus_message_append(reply, "b", persist_is_unsaved(ns->manager, key));
+        }
         if (streq(property, "Peer")) {
                 _cleanup_free_ char *p = NULL;
                 /* Asked of the kernel, not the cache: the first end of a pair is announced before its peer
@@ -146,6 +153,7 @@ static const sd_bus_vtable link_vtable[] = {
         LINK_PROPERTY("Mac", "s", SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         LINK_PROPERTY("Peer", "o", SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        LINK_PROPERTY("Unsaved", "b", SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END
 };
 
@@ -301,10 +309,14 @@ static int veth_authorized(sd_bus_message *m, void *userdata, sd_bus_error *erro
         _cleanup_free_ char *p1 = NULL, *p2 = NULL;
         VethArgs a = {};
         NetlinkReason nr;
+        bool save;
         int r;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = veth_args_read(m, userdata, &a, error)) < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
                 return r;
         VethEnd e1 = { a.name, link_netns_fd(a.ns), a.mtu, a.has_mac ? a.mac_bytes : NULL, false };
         VethEnd e2 = { a.peer_name, link_netns_fd(a.peer_ns), a.mtu, a.has_peer_mac ? a.peer_mac_bytes : NULL, false };
@@ -314,6 +326,19 @@ static int veth_authorized(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return virtd_bus_error_setf(error, r, "Cannot create veth pair %s (in %s) / %s (in %s): %s", a.name,
                                                label(a.ns), a.peer_name, label(a.peer_ns), nr.text[0] ? nr.text : strerror(-r));
         log_info("Created veth pair %s (%s) / %s (%s).", a.name, label(a.ns), a.peer_name, label(a.peer_ns));
+        if (save) {
+                VethSave v = { a.name, a.ns ? a.ns->name : NULL, a.peer_name, a.peer_ns ? a.peer_ns->name : NULL, a.mtu };
+                if ((r = persist_veth_write(userdata, &v, error)) < 0) {
+                        /* The file could not be written: the pair goes again (deleting one end deletes both). */
+                        LinkInfo i;
+                        if (netlink_link_get(e1.netns_fd, a.name, 0, &i) < 0 || netlink_link_delete(e1.netns_fd, i.ifindex, &nr) < 0)
+                                log_error("Cannot undo the creation of veth pair %s / %s.", a.name, a.peer_name);
+                        return r;
+                }
+        }
+        persist_own(userdata, "veth", a.name, true);
+        persist_link_done(userdata, a.ns ? a.ns->name : NULL, a.name, PERSIST_CREATED, save);
+        persist_link_done(userdata, a.peer_ns ? a.peer_ns->name : NULL, a.peer_name, PERSIST_CREATED, save);
         if ((r = path_of(a.ns, a.name, &p1)) < 0 || (r = path_of(a.peer_ns, a.peer_name, &p2)) < 0)
                 return r;
         return sd_bus_reply_method_return(m, "oo", p1 ? p1 : "/", p2 ? p2 : "/");
@@ -452,20 +477,53 @@ static int configure_args_read(sd_bus_message *m, Manager *mgr, ConfigureArgs *a
         return bus_check_flags(a->flags, "ConfigureLink", error);
 }
 
+/* The file could not be written: the inverse settings put the link back as it was before the call. */
+static void undo_configure(const ConfigureArgs *a, Namespace *where, int ifindex) {
+        LinkSettings back = {
+                .name = a->s.name ? a->link.name : NULL,
+                .move = a->s.move,
+                .target = a->ns,
+                .up = a->s.up >= 0 ? a->link.up : -1,
+                .mtu = a->s.mtu > 0 ? a->link.mtu : 0,
+                .add = a->s.remove, .n_add = a->s.n_remove,
+                .remove = a->s.add, .n_remove = a->s.n_add,
+        };
+        unsigned mac[6];
+        char reason[512];
+        int ignored;
+
+        if (a->s.has_mac && sscanf(a->link.mac, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) == 6) {
+                back.has_mac = true;
+                for (size_t i = 0; i < 6; i++)
+                        back.mac[i] = (uint8_t) mac[i];
+        }
+        if (link_configure(where, ifindex, &back, reason, sizeof(reason), &ignored) < 0)
+                log_error("Cannot undo the change of link %s: %s", a->link.name, reason);
+}
+
 static int configure_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(configure_args_done) ConfigureArgs a = {};
         _cleanup_free_ char *path = NULL;
         char reason[512];
         Namespace *where;
+        bool save;
         int ifindex, r;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = configure_args_read(m, userdata, &a, error)) < 0)
                 return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
+                return r;
         r = link_configure(a.ns, a.link.ifindex, &a.s, reason, sizeof(reason), &ifindex);
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "%s (nothing was changed).", reason);
         where = a.s.move ? a.s.target : a.ns;
+        if (save && (r = persist_link_configure(userdata, a.ns ? a.ns->name : NULL, a.link.name, &a.s, error)) < 0) {
+                undo_configure(&a, where, ifindex);
+                return r;
+        }
+        persist_link_done(userdata, where ? where->name : NULL, a.s.name ? a.s.name : a.link.name, PERSIST_CHANGED, save);
         if (where) {
                 path = link_object_path(where->name, ifindex);
                 if (!path)
@@ -497,8 +555,14 @@ static int delete_args_read(sd_bus_message *m, Manager *mgr, Namespace **ns, Lin
         return find_link(*ns, name, link, error);
 }
 
+static void net_object_donep(NetObject *o) {
+        netconf_object_done(o);
+}
+
 static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(net_object_donep) NetObject before = {};
         NetlinkReason nr;
+        bool save;
         Namespace *ns;
         LinkInfo link;
         uint64_t flags;
@@ -507,6 +571,12 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = delete_args_read(m, userdata, &ns, &link, error, &flags)) < 0)
                 return r;
+        save = !(flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
+                return r;
+        /* What the link was, to make it again when the file cannot be written (other kinds stay unsaved). */
+        if (save)
+                (void) save_capture_link(userdata, ns, link.name, &before);
         r = netlink_link_delete(link_netns_fd(ns), link.ifindex, &nr);
         if (r == -ENODEV)
                 return sd_bus_error_setf(error, VIRTD_ERROR_NOT_FOUND, "Link %s in %s was deleted by someone else meanwhile.",
@@ -516,6 +586,15 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
                                                nr.text[0] ? nr.text : strerror(-r));
         if (ns && ns->watch)
                 (void) netlink_watch_process(ns->watch);
+        if (save && (r = persist_link_remove(userdata, ns ? ns->name : NULL, link.name, error)) < 0) {
+                if (!before.name || save_link_recreate(userdata, &before) < 0)
+                        log_error("Link %s in %s was deleted but cannot be made again; the saved configuration still has it.",
+                                  link.name, label(ns));
+                return r;
+        }
+        if (streq(link.kind, "veth") || streq(link.kind, "vlan") || streq(link.kind, "bridge"))
+                persist_own(userdata, link.kind, link.name, false);
+        persist_link_done(userdata, ns ? ns->name : NULL, link.name, PERSIST_DELETED, save);
         return sd_bus_reply_method_return(m, NULL);
 }
 

@@ -82,6 +82,8 @@ Manager *manager_free(Manager *m) {
         host_report_free(m->host);
         config_failures_free(m->config_failures, m->n_config_failures);
         config_drift_free(m->drift, m->n_drift);
+        strv_free(m->runtime_changed);
+        strv_free(m->unsaved);
         sd_event_source_disable_unref(m->drift_check);
         sd_event_source_disable_unref(m->net_probe_source);
         if (m->net_probe.fd >= 0) {

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "persist-objects.h"
+#include "persist.h"
 #include "namespace-dbus.h"
 #include "polkit.h"
 #include "strv.h"
@@ -126,6 +128,16 @@ static int property_get_links(sd_bus *bus, const char *path, const char *interfa
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
+static int property_get_unsaved(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Namespace *ns = userdata;
+        _cleanup_free_ char *key = NULL;
+
+        if (asprintf(&key, "namespace %s", ns->name) < 0)
+                return -ENOMEM;
+        return sd_bus_message_append(reply, "b", persist_is_unsaved(ns->manager, key));
+}
+
 /* Hostname and Pids are read live at each Get: nothing tells virtd when they change inside, so they are
  * not announced (EmitsChangedSignal=false) rather than announced wrongly. */
 static const sd_bus_vtable namespace_vtable[] = {
@@ -134,6 +146,7 @@ static const sd_bus_vtable namespace_vtable[] = {
         SD_BUS_PROPERTY("Kinds", "as", property_get_kinds, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Hostname", "s", property_get_hostname, 0, 0),
         SD_BUS_PROPERTY("Pids", "au", property_get_pids, 0, 0),
+        SD_BUS_PROPERTY("Unsaved", "b", property_get_unsaved, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Links", "ao", property_get_links, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END
 };
@@ -350,12 +363,17 @@ static int create_args_read(sd_bus_message *m, Manager *mgr, CreateArgs *a, sd_b
 static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(create_args_done) CreateArgs a = {};
         _cleanup_free_ char *path = NULL;
+        bool save;
         Manager *mgr = userdata;
         Namespace *ns;
         int r;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = create_args_read(m, mgr, &a, error)) < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && ((r = persist_namespace_check(a.spec.name, a.spec.kinds, error)) < 0 ||
+                     (r = persist_check(mgr, /* cgconfig= */ false, error)) < 0))
                 return r;
         r = namespace_create(mgr, &a.spec, &ns);
         if (r == -EEXIST)
@@ -365,7 +383,14 @@ static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "Cannot create namespace %s: %s (see virtd's log for the step).",
                                                a.spec.name, strerror(-r));
-        path = namespace_object_path(ns->name);
+        if (save && (r = persist_namespace_write(mgr, a.spec.name, a.spec.kinds, a.spec.hostname, error)) < 0) {
+                /* The file could not be written: the namespace goes again, the call changed nothing. */
+                if (namespace_delete(ns, /* force= */ true) < 0)
+                        log_error("Cannot undo the creation of namespace %s.", a.spec.name);
+                return r;
+        }
+        persist_namespace_done(mgr, a.spec.name, PERSIST_CREATED, save);
+        path = namespace_object_path(a.spec.name);
         if (!path)
                 return -ENOMEM;
         return sd_bus_reply_method_return(m, "o", path);
@@ -411,7 +436,9 @@ static char *pids_to_string(const pid_t *pids, size_t n) {
 
 static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_free_ pid_t *pids = NULL;
-        _cleanup_free_ char *list = NULL;
+        _cleanup_free_ char *list = NULL, *name = NULL, *hostname = NULL;
+        NamespaceSpec spec;
+        bool save;
         Namespace *ns;
         uint64_t flags;
         size_t n = 0;
@@ -432,9 +459,25 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                                          "Namespace %s is in use by %zu process%s (%s); stop %s or delete with force.",
                                          ns->name, n, n == 1 ? "" : "es", strempty(list), n == 1 ? "it" : "them");
         }
+        save = !(flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
+                return r;
+        spec = (NamespaceSpec) { .name = name = strdup(ns->name), .kinds = ns->kinds };
+        if (!name)
+                return -ENOMEM;
+        if (ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_UTS))
+                (void) namespace_hostname(ns, &hostname);
+        spec.hostname = hostname;
         r = namespace_delete(ns, force);
         if (r < 0)
-                return virtd_bus_error_setf(error, r, "Cannot delete namespace %s: %s", ns->name, strerror(-r));
+                return virtd_bus_error_setf(error, r, "Cannot delete namespace %s: %s", name, strerror(-r));
+        if (save && (r = persist_namespace_remove(userdata, name, error)) < 0) {
+                /* Its processes and links cannot come back; an empty namespace of that name can. */
+                if (namespace_create(userdata, &spec, &ns) < 0)
+                        log_error("Cannot undo the deletion of namespace %s.", name);
+                return r;
+        }
+        persist_namespace_done(userdata, name, PERSIST_DELETED, save);
         return sd_bus_reply_method_return(m, NULL);
 }
 

@@ -430,6 +430,10 @@ int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret)
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
+        /* libnl asserts (aborts the daemon) on a request with neither; a veth whose peer is unknown has 0. */
+        if (!name && ifindex <= 0)
+                return -ENODEV;
+
         r = netlink_open_in(netns_fd, NULL, &sk);
         if (r < 0)
                 return r;

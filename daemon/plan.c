@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "cg-value.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -613,7 +614,7 @@ static int plan_group(Plan *p, const CgGroup *g, const CgConfig *live) {
                         const CgParam *want = &g->controllers[i].params[j];
                         const char *now = param_value(l, g->controllers[i].name, want->name);
 
-                        if (now && streq(now, want->value))
+                        if (now && cg_value_equal(want->name, want->value, now))
                                 continue;
                         r = plan_add(p, PLAN_CHANGE, PLAN_PARAMETER, "group", g->name, g->name, NULL, want->name, now,
                                      want->value, &s);
@@ -673,7 +674,7 @@ static int group_refresh(CgGroup *g, const CgGroup *live) {
                         const char *now = param_value(live, g->controllers[i].name, p->name);
                         char *v;
 
-                        if (!now || streq(now, p->value))
+                        if (!now || cg_value_equal(p->name, p->value, now))
                                 continue;
                         if (!(v = strdup(now)))
                                 return -ENOMEM;

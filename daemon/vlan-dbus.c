@@ -10,6 +10,8 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "persist-objects.h"
+#include "persist.h"
 #include "namespace-dbus.h"
 #include "polkit.h"
 #include "strv.h"
@@ -306,13 +308,26 @@ static int reply_link_path(sd_bus_message *m, Namespace *ns, const char *name) {
         return sd_bus_reply_method_return(m, "o", p ? p : "/");
 }
 
+/* The file could not be written: the link just made goes again, so that the call changed nothing. */
+static void delete_created(Namespace *ns, const char *name) {
+        NetlinkReason nr;
+        LinkInfo i;
+
+        if (netlink_link_get(link_netns_fd(ns), name, 0, &i) < 0 || netlink_link_delete(link_netns_fd(ns), i.ifindex, &nr) < 0)
+                log_error("Cannot undo the creation of link %s in %s.", name, label(ns));
+}
+
 static int create_vlan_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(create_vlan_args_done) CreateVlanArgs a = {};
         NetlinkReason nr;
+        bool save;
         int r;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = create_vlan_args_read(m, userdata, &a, error)) < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
                 return r;
         r = netlink_vlan_add(link_netns_fd(a.ns), &a.spec, &nr);
         if (r < 0)
@@ -322,6 +337,12 @@ static int create_vlan_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
                                                   : nr.text[0] ? nr.text : strerror(-r));
         log_info("Created VLAN %s (id %u, %s) on %s in %s.", a.name, a.id, vlan_protocol_to_string(a.spec.protocol),
                  a.parent_name, label(a.ns));
+        if (save && (r = persist_vlan_write(userdata, a.ns, a.name, /* created= */ true, error)) < 0) {
+                delete_created(a.ns, a.name);
+                return r;
+        }
+        persist_own(userdata, "vlan", a.name, true);
+        persist_link_done(userdata, a.ns ? a.ns->name : NULL, a.name, PERSIST_CREATED, save);
         return reply_link_path(m, a.ns, a.name);
 }
 
@@ -424,28 +445,42 @@ static int change_vlan_args_read(sd_bus_message *m, Manager *mgr, ChangeVlanArgs
         return bus_check_flags(a->flags, "ChangeVlan", error);
 }
 
+/* The kernel applies MTU, flags and maps one after another; this puts back what a change took. */
+static void change_vlan_revert(ChangeVlanArgs *a) {
+        _cleanup_(vlan_info_done) VlanInfo now = {};
+        VlanLinkSpec back = { .flags = a->old.flags, .flags_mask = a->spec.flags_mask, .mtu = a->spec.mtu ? a->link.mtu : 0,
+                              .has_ingress_map = true, .ingress = a->old.ingress, .n_ingress = a->old.n_ingress,
+                              .has_egress_map = true, .egress = a->old.egress, .n_egress = a->old.n_egress };
+        NetlinkReason ignored;
+
+        if (netlink_vlan_get(link_netns_fd(a->ns), a->link.ifindex, &now) >= 0)
+                (void) netlink_vlan_change(link_netns_fd(a->ns), a->link.ifindex, &back, &now, &ignored);
+        path_reply_sync(a->ns);
+}
+
 static int change_vlan_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(change_vlan_args_done) ChangeVlanArgs a = {};
-        _cleanup_(vlan_info_done) VlanInfo now = {};
         NetlinkReason nr;
+        bool save;
         int r;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = change_vlan_args_read(m, userdata, &a, error)) < 0)
                 return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
+                return r;
         r = netlink_vlan_change(link_netns_fd(a.ns), a.link.ifindex, &a.spec, &a.old, &nr);
         if (r < 0) {
-                /* The kernel applies MTU, flags and maps one after another; put back what it took before refusing. */
-                VlanLinkSpec back = { .flags = a.old.flags, .flags_mask = a.spec.flags_mask, .mtu = a.spec.mtu ? a.link.mtu : 0,
-                                      .has_ingress_map = true, .ingress = a.old.ingress, .n_ingress = a.old.n_ingress,
-                                      .has_egress_map = true, .egress = a.old.egress, .n_egress = a.old.n_egress };
-                NetlinkReason ignored;
-                if (netlink_vlan_get(link_netns_fd(a.ns), a.link.ifindex, &now) >= 0)
-                        (void) netlink_vlan_change(link_netns_fd(a.ns), a.link.ifindex, &back, &now, &ignored);
-                path_reply_sync(a.ns);
+                change_vlan_revert(&a);
                 return virtd_bus_error_setf(error, r, "Cannot change VLAN %s in %s: %s (nothing was changed).", a.name,
                                                   label(a.ns), nr.text[0] ? nr.text : strerror(-r));
         }
+        if (save && (r = persist_vlan_write(userdata, a.ns, a.link.name, /* created= */ false, error)) < 0) {
+                change_vlan_revert(&a);
+                return r;
+        }
+        persist_link_done(userdata, a.ns ? a.ns->name : NULL, a.link.name, PERSIST_CHANGED, save);
         path_reply_sync(a.ns);
         return sd_bus_reply_method_return(m, NULL);
 }
@@ -487,10 +522,14 @@ static int bridge_args_read(sd_bus_message *m, Manager *mgr, BridgeArgs *a, sd_b
 static int bridge_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BridgeArgs a = {};
         NetlinkReason nr;
+        bool save;
         int r;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = bridge_args_read(m, userdata, &a, error)) < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
                 return r;
         r = netlink_bridge_add(link_netns_fd(a.ns), a.name, a.vlan_filtering, &nr);
         if (r < 0)
@@ -499,6 +538,12 @@ static int bridge_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                                                   r == -EOPNOTSUPP ? BRIDGE_NO_VLAN_FILTERING
                                                   : nr.text[0] ? nr.text : strerror(-r));
         log_info("Created bridge %s in %s%s.", a.name, label(a.ns), a.vlan_filtering ? " with VLAN filtering" : "");
+        if (save && (r = persist_bridge_write(userdata, a.ns, a.name, a.vlan_filtering, error)) < 0) {
+                delete_created(a.ns, a.name);
+                return r;
+        }
+        persist_own(userdata, "bridge", a.name, true);
+        persist_link_done(userdata, a.ns ? a.ns->name : NULL, a.name, PERSIST_CREATED, save);
         return reply_link_path(m, a.ns, a.name);
 }
 
@@ -623,15 +668,29 @@ static int ports_args_read(sd_bus_message *m, Manager *mgr, PortsArgs *a, sd_bus
         return bus_check_flags(a->flags, "SetBridgePorts", error);
 }
 
+static int save_ports(Manager *m, const PortsArgs *a, sd_bus_error *error) {
+        _cleanup_free_ PersistPort *p = calloc(a->n + 1, sizeof(PersistPort));
+
+        if (!p)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n; i++)
+                p[i] = (PersistPort) { a->ports[i].port.name, a->ports[i].bridge.name, a->ports[i].config };
+        return persist_ports_write(m, a->ns, p, a->n, error);
+}
+
 static int ports_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(ports_args_done) PortsArgs a = {};
         _cleanup_free_ PortSaved *saved = NULL;
         char reason[512];
         size_t done;
-        int r;
+        bool save;
+        int r = 0;
 
         r = sd_bus_message_rewind(m, true);
         if (r < 0 || (r = ports_args_read(m, userdata, &a, error)) < 0)
+                return r;
+        save = !(a.flags & VIRTD_FLAG_RUNTIME);
+        if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
                 return r;
         saved = calloc(a.n + 1, sizeof(PortSaved));
         if (!saved)
@@ -643,17 +702,29 @@ static int ports_authorized(sd_bus_message *m, void *userdata, sd_bus_error *err
                 if (r < 0)
                         break;
         }
-        if (done < a.n) {
+        /* When the file cannot be written, every port goes back as it was, too. */
+        if (done == a.n && save)
+                r = save_ports(userdata, &a, error);
+        else if (done < a.n)
                 port_saved_done(&saved[done]);
+        if (r < 0)
                 for (size_t i = done; i > 0; i--)
                         bridge_port_restore(link_netns_fd(a.ns), &saved[i - 1]);
-        }
         for (size_t i = 0; i < done; i++)
                 port_saved_done(&saved[i]);
         path_reply_sync(a.ns);
+        if (r < 0 && sd_bus_error_is_set(error))
+                return r;
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "%s (nothing was changed).", reason);
         log_info("Configured %zu bridge port(s) in %s.", a.n, label(a.ns));
+        for (size_t i = 0; i < a.n; i++) {
+                _cleanup_free_ char *key = NULL;
+                /* As Apply and Save record ports: "port BRIDGE NAME". */
+                if (asprintf(&key, "%s %s", a.ports[i].bridge.name, a.ports[i].port.name) >= 0)
+                        persist_own(userdata, "port", key, true);
+                persist_link_done(userdata, a.ns ? a.ns->name : NULL, a.ports[i].port.name, PERSIST_CHANGED, save);
+        }
         return sd_bus_reply_method_return(m, NULL);
 }
 

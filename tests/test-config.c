@@ -494,11 +494,23 @@ static void test_import(void) {
         g_clear_pointer(&out, g_free);
         g_clear_pointer(&err, g_free);
 
+        /* libcgroup's drop-ins next to the main file are read too, in order: the later value wins. */
+        g_autofree char *dropins = g_build_filename(f.e.dir, "cgconfig.d", NULL);
+        g_autofree char *d10 = g_build_filename(dropins, "10-more.conf", NULL), *d20 = g_build_filename(dropins, "20-override.conf", NULL);
+        g_autofree char *g2 = group_name(&f, "imp2");
+        g_autofree char *t10 = g_strdup_printf("group %s {\n  pids {\n    pids.max = 44;\n  }\n}\n", g2);
+        g_autofree char *t20 = g_strdup_printf("group %s {\n  pids {\n    pids.max = 34;\n  }\n}\n", g);
+        g_assert_cmpint(g_mkdir_with_parents(dropins, 0755), ==, 0);
+        g_assert_true(g_file_set_contents(d10, t10, -1, NULL));
+        g_assert_true(g_file_set_contents(d20, t20, -1, NULL));
         if (test_virtctl(&f.e, &out, &err, "import", "--cgconfig", cgc, "--cgrules", cgr, NULL) != 0)
                 g_error("virtctl import: %s", err);
         saved = read_config(&f, "cgconfig.conf");
         g_free(expect);
-        expect = g_strdup_printf("group %s {\n\tpids {\n\t\tpids.max = \"33\";\n\t}\n}\n", g);
+        expect = g_strdup_printf("group %s {\n\tpids {\n\t\tpids.max = \"34\";\n\t}\n}\n", g);
+        g_assert_nonnull(strstr(saved, expect));
+        g_free(expect);
+        expect = g_strdup_printf("group %s {\n\tpids {\n\t\tpids.max = \"44\";\n\t}\n}\n", g2);
         g_assert_nonnull(strstr(saved, expect));
         g_assert_true(g_file_test(mine, G_FILE_TEST_EXISTS));
 
@@ -508,7 +520,7 @@ static void test_import(void) {
         mount = pids_mount();
         file = g_strdup_printf("%s%s/imp/pids.max", mount, f.base);
         g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
-        g_assert_cmpstr(g_strstrip(value), ==, "33");
+        g_assert_cmpstr(g_strstrip(value), ==, "34");
         fixture_stop(&f);
 }
 

@@ -267,8 +267,8 @@ static void test_iproute2_interop(void) {
         g_assert_true(wait_for(&t, s.added, theirs_path, 3000));
         virtctl_ok(&t, &out, "namespace", "list", NULL);
         g_assert_nonnull(strstr(out, theirs));
-        /* virtd works in it like in its own: a pair between the two. */
-        virtctl_ok(&t, NULL, "link", "add", "zvi0", "netns", mine, "type", "veth", "peer", "zvi1", "netns", theirs, NULL);
+        /* virtd works in it like in its own: a pair between the two (runtime-only: "theirs" is not in network.conf). */
+        virtctl_ok(&t, NULL, "--runtime", "link", "add", "zvi0", "netns", mine, "type", "veth", "peer", "zvi1", "netns", theirs, NULL);
         g_clear_pointer(&out, g_free);
         g_assert_cmpint(test_sh(&out, "ip -n %s -o link", theirs), ==, 0);
         g_assert_nonnull(strstr(out, "zvi1"));
@@ -289,7 +289,7 @@ static void test_uts_pid_exec(void) {
 
         ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         a = ns_fixture_name(&t, "zu");
-        virtctl_ok(&t, NULL, "namespace", "add", a, "kinds", "net,uts,pid,ipc,mnt", "hostname", "inner-host", NULL);
+        virtctl_ok(&t, NULL, "--runtime", "namespace", "add", a, "kinds", "net,uts,pid,ipc,mnt", "hostname", "inner-host", NULL);
         virtctl_ok(&t, &out, "namespace", "exec", a, "--", "hostname", NULL);
         g_assert_cmpstr(out, ==, "inner-host\n");
         g_assert_cmpint(test_sh(&show, "hostname"), ==, 0);
