@@ -433,6 +433,10 @@ int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret)
         /* libnl asserts (aborts the daemon) on a request with neither; a veth whose peer is unknown has 0. */
         if (!name && ifindex <= 0)
                 return -ENODEV;
+        /* No link has a name this long; the kernel would answer ERANGE or EMSGSIZE instead of "no such device",
+         * which reached callers of ConfigureLink/ChangeVlan/DeleteLink as an unnamed System.Error (fuzz-bus-args). */
+        if (name && strlen(name) >= IFNAMSIZ)
+                return -ENODEV;
 
         r = netlink_open_in(netns_fd, NULL, &sk);
         if (r < 0)

@@ -22,3 +22,12 @@ typedef int (*AuthorizedFn)(sd_bus_message *m, void *userdata, sd_bus_error *err
  */
 int polkit_authorize(sd_bus_message *m, const char *action, bool interactive, AuthorizedFn fn, void *userdata,
                      sd_bus_error *error);
+
+/**
+ * polkit_deny_all_for_fuzzing() - refuse every authorization in this process, root included.
+ * @deny: true to refuse
+ *
+ * For tests/fuzz/fuzz-bus-args.c only, which calls the real handlers as root over a peer-to-peer socket and must
+ * never change the host: each mutating call is answered AccessDenied at once, without asking polkit.
+ */
+void polkit_deny_all_for_fuzzing(bool deny);

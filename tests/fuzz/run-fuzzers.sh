@@ -16,7 +16,7 @@ fi
 ninja -C "$build" >/dev/null
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cgconfig cgrules netconf vlan netns-names group-name)
+[ ${#targets[@]} -gt 0 ] || targets=(cgconfig cgrules netconf vlan netns-names group-name bus-args)
 
 status=0
 printf '%-14s %12s %8s %8s\n' target executions crashes seconds
