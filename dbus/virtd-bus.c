@@ -84,3 +84,80 @@ int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret) {
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+/* "name, up, mtu": the keys for an error message; NULL when memory runs out. */
+static char *settings_list(const VirtdBusSetting *known) {
+        size_t len = 1;
+        char *list;
+
+        for (const VirtdBusSetting *s = known; s->key; s++)
+                len += strlen(s->key) + 2;
+        list = malloc(len);
+        if (!list)
+                return NULL;
+        list[0] = '\0';
+        for (const VirtdBusSetting *s = known; s->key; s++) {
+                if (s != known)
+                        strcat(list, ", ");
+                strcat(list, s->key);
+        }
+        return list;
+}
+
+/* Enters the variant of setting key, after checking that key is known and the variant has its type. */
+static int setting_enter(sd_bus_message *m, const char *what, const VirtdBusSetting *known, const char *key,
+                         sd_bus_error *error) {
+        _cleanup_free_ char *list = NULL;
+        const VirtdBusSetting *s;
+        int r;
+
+        for (s = known; s->key; s++)
+                if (streq(key, s->key))
+                        break;
+        if (!s->key) {
+                list = settings_list(known);
+                if (!list)
+                        return -ENOMEM;
+                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "%s: unknown setting '%s' (known: %s).",
+                                         what, key, list);
+        }
+        r = sd_bus_message_enter_container(m, 'v', s->signature);
+        if (r == -ENXIO)
+                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "%s: setting '%s' must have type '%s'.", what,
+                                         key, s->signature);
+        return r;
+}
+
+static int setting_read(sd_bus_message *m, const char *what, const VirtdBusSetting *known,
+                        virtd_bus_setting_handler_t handler, void *userdata, sd_bus_error *error) {
+        const char *key;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &key);
+        if (r >= 0)
+                r = setting_enter(m, what, known, key, error);
+        if (r >= 0)
+                r = handler(m, key, userdata, error);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r;
+}
+
+int virtd_bus_read_settings(sd_bus_message *m, const char *what, const VirtdBusSetting *known,
+                            virtd_bus_setting_handler_t handler, void *userdata, sd_bus_error *error) {
+        int r;
+
+        assert(m);
+        assert(what);
+        assert(known);
+        assert(handler);
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = setting_read(m, what, known, handler, userdata, error);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
+}

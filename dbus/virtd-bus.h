@@ -61,3 +61,28 @@ int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) __
  * and a negative errno on failure.
  */
 int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret);
+
+/* One key of an a{sv} settings argument and the signature its variant must hold. */
+typedef struct VirtdBusSetting {
+        const char *key;
+        const char *signature;
+} VirtdBusSetting;
+
+/* Reads the value of one known setting; the message is positioned inside its variant. */
+typedef int (*virtd_bus_setting_handler_t)(sd_bus_message *m, const char *key, void *userdata, sd_bus_error *error);
+
+/**
+ * virtd_bus_read_settings() - decode an a{sv} of named settings, one handler call per entry.
+ * @m: the message, positioned at the a{sv}
+ * @what: the object the settings are for, starting each error message ("VLAN eth0.10 in host")
+ * @known: the settings accepted, in the order the error message lists them, ended by an entry with key NULL
+ * @handler: called for each entry once its variant is entered; it leaves the variant to this function
+ * @userdata: passed to @handler
+ * @error: set to InvalidArgument naming @what and the key for an unknown key or a variant of the wrong type
+ *
+ * Pure decoding: it touches nothing but the message, so that it can be fuzzed.
+ *
+ * Return: 0 when every entry was read, a negative errno otherwise (the first one @handler returned).
+ */
+int virtd_bus_read_settings(sd_bus_message *m, const char *what, const VirtdBusSetting *known,
+                            virtd_bus_setting_handler_t handler, void *userdata, sd_bus_error *error);
