@@ -457,6 +457,18 @@ static int on_nsid(struct nl_msg *msg, void *arg) {
         return NL_OK;
 }
 
+int netlink_request(struct nl_sock *sk, struct nl_msg *msg, nl_recvmsg_msg_cb_t on_answer, void *arg) {
+        int r;
+
+        assert(sk && msg && on_answer);
+        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_answer, arg);
+        if (r >= 0)
+                r = nl_send_auto(sk, msg);
+        if (r >= 0)
+                r = nl_recvmsgs_default(sk);
+        return r < 0 ? netlink_error_to_errno(r) : 0;
+}
+
 int netlink_get_nsid(int netns_fd, int target_fd) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
@@ -471,13 +483,9 @@ int netlink_get_nsid(int netns_fd, int target_fd) {
         if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0 ||
             nla_put_u32(msg, NETNSA_FD, (uint32_t) target_fd) < 0)
                 return -ENOMEM;
-        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_nsid, &nsid);
-        if (r >= 0)
-                r = nl_send_auto(sk, msg);
-        if (r >= 0)
-                r = nl_recvmsgs_default(sk);
+        r = netlink_request(sk, msg, on_nsid, &nsid);
         if (r < 0)
-                return netlink_error_to_errno(r);
+                return r;
         return nsid < 0 ? -ENOENT : nsid;
 }
 
