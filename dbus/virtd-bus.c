@@ -1,5 +1,6 @@
-/* virtd-bus.c: the D-Bus error name <-> errno map, shared by daemon and client. */
+/* virtd-bus.c: the D-Bus error name <-> errno map and the message readers shared by daemon and client. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,38 +51,62 @@ int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) {
         return r < 0 ? r : -error;
 }
 
-int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret) {
+/* Appends a copy of value to l (n strings, room for allocated pointers), doubling the room when it runs out. */
+static int strv_push_grow(char ***l, size_t *n, size_t *allocated, const char *value) {
+        if (*n + 2 > *allocated) {
+                size_t want = *allocated * 2 + 2;
+                char **grown = reallocarray(*l, want, sizeof(char *));
+                if (!grown)
+                        return -ENOMEM;
+                *l = grown;
+                *allocated = want;
+        }
+        (*l)[*n] = strdup(value);
+        if (!(*l)[*n])
+                return -ENOMEM;
+        (*l)[++*n] = NULL;
+        return 0;
+}
+
+/* Reads the array of strings ("as") or of string pairs ("a(ss)") at m, flattened into one list. */
+static int read_flat_strv(sd_bus_message *m, bool pairs, char ***ret) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
         size_t n = 0, allocated = 1;
-        const char *s;
+        const char *s[2];
         int r;
 
         assert(m);
         assert(ret);
         if (!l)
                 return -ENOMEM;
-        r = sd_bus_message_enter_container(m, 'a', "s");
+        r = sd_bus_message_enter_container(m, 'a', pairs ? "(ss)" : "s");
         if (r <= 0)
                 return r;
-        while ((r = sd_bus_message_read_basic(m, 's', &s)) > 0) {
-                if (n + 2 > allocated) {
-                        char **grown = reallocarray(l, allocated * 2 + 1, sizeof(char *));
-                        if (!grown)
+        while ((r = pairs ? sd_bus_message_read(m, "(ss)", &s[0], &s[1]) : sd_bus_message_read_basic(m, 's', &s[0])) > 0)
+                for (size_t i = 0; i < (pairs ? 2 : 1); i++)
+                        if (strv_push_grow(&l, &n, &allocated, s[i]) < 0)
                                 return -ENOMEM;
-                        l = grown;
-                        allocated = allocated * 2 + 1;
-                }
-                l[n] = strdup(s);
-                if (!l[n])
-                        return -ENOMEM;
-                l[++n] = NULL;
-        }
         if (r < 0)
                 return r;
         r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret) {
+        return read_flat_strv(m, /* pairs= */ false, ret);
+}
+
+int virtd_bus_message_read_pairs(sd_bus_message *m, char ***ret) {
+        return read_flat_strv(m, /* pairs= */ true, ret);
+}
+
+int virtd_bus_check_known_flags(uint64_t flags, sd_bus_error *error) {
+        if (flags & ~VIRTD_FLAGS_KNOWN)
+                return virtd_bus_error_setf(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
+                                            flags & ~VIRTD_FLAGS_KNOWN, (uint64_t) VIRTD_FLAGS_KNOWN);
         return 0;
 }
 

@@ -39,6 +39,7 @@ enum {
         VIRTD_FLAG_INTERACTIVE = 1ULL << 0, /* allow polkit to ask the caller for a password */
         VIRTD_FLAG_RUNTIME = 1ULL << 1,     /* change the live state only, do not save it */
 };
+#define VIRTD_FLAGS_KNOWN ((uint64_t) (VIRTD_FLAG_INTERACTIVE | VIRTD_FLAG_RUNTIME))
 
 /* Maps the names above to errno values, so errors round-trip between daemon and client. */
 extern const sd_bus_error_map virtd_error_map[];
@@ -61,6 +62,13 @@ int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) __
  * and a negative errno on failure.
  */
 int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret);
+
+/* Like virtd_bus_message_read_strv(), for an "a(ss)": the pairs flattened into name, value, name, value, ... */
+int virtd_bus_message_read_pairs(sd_bus_message *m, char ***ret);
+
+/* Refuses flags outside VIRTD_FLAGS_KNOWN with InvalidArgument "Unknown flags 0x… (known: 0x3)."; the wording
+ * the group and rules methods have always used. */
+int virtd_bus_check_known_flags(uint64_t flags, sd_bus_error *error);
 
 /* One key of an a{sv} settings argument and the signature its variant must hold. */
 typedef struct VirtdBusSetting {
