@@ -78,7 +78,9 @@ static void create_args_done(CreateArgs *a) {
         strv_free(a->params);
 }
 
-static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *error) {
+/* The group every group method names first; the message is read from its start, as the polkit callback
+ * reads it again after the asynchronous check. */
+static int read_group(sd_bus_message *m, GroupSpec *spec, sd_bus_error *error) {
         const char *group;
         int r;
 
@@ -87,13 +89,23 @@ static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
                 r = sd_bus_message_read(m, "s", &group);
         if (r < 0)
                 return r;
-        r = group_parse_spec(group, &a->spec, error);
-        if (r < 0)
+        return group_parse_spec(group, spec, error);
+}
+
+/* The flags every mutating group method takes last. */
+static int read_flags(sd_bus_message *m, uint64_t *ret, sd_bus_error *error) {
+        int r = sd_bus_message_read(m, "t", ret);
+
+        return r < 0 ? r : virtd_bus_check_known_flags(*ret, error);
+}
+
+static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *error) {
+        int r;
+
+        if ((r = read_group(m, &a->spec, error)) < 0 || (r = virtd_bus_message_read_pairs(m, &a->params)) < 0 ||
+            (r = read_perm(m, &a->perm, error)) < 0)
                 return r;
-        if ((r = virtd_bus_message_read_pairs(m, &a->params)) < 0 || (r = read_perm(m, &a->perm, error)) < 0 ||
-            (r = sd_bus_message_read(m, "t", &a->flags)) < 0)
-                return r;
-        return virtd_bus_check_known_flags(a->flags, error);
+        return read_flags(m, &a->flags, error);
 }
 
 /* The file could not be written: the group goes again, so that the call changed nothing. */
@@ -185,15 +197,9 @@ static int read_pids(sd_bus_message *m, GroupArgs *a) {
 
 /* layout: "d" delete (bb), "s" set (a(ss)), "m" move (aub), "c" move caller (b). */
 static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_error *error) {
-        const char *group;
         int r;
 
-        r = sd_bus_message_rewind(m, true);
-        if (r >= 0)
-                r = sd_bus_message_read(m, "s", &group);
-        if (r < 0)
-                return r;
-        r = group_parse_spec(group, &a->spec, error);
+        r = read_group(m, &a->spec, error);
         if (r < 0)
                 return r;
         switch (layout) {
@@ -211,11 +217,7 @@ static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_
         default:
                 r = sd_bus_message_read(m, "b", &a->sticky);
         }
-        if (r >= 0)
-                r = sd_bus_message_read(m, "t", &a->flags);
-        if (r < 0)
-                return r;
-        return virtd_bus_check_known_flags(a->flags, error);
+        return r < 0 ? r : read_flags(m, &a->flags, error);
 }
 
 /* What a delete must bring back when the file cannot be written: the group with its controllers. */
