@@ -141,20 +141,36 @@ int netlink_vlan_add(int netns_fd, const VlanLinkSpec *s, NetlinkReason *reason)
         return r;
 }
 
-int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const VlanInfo *old, NetlinkReason *reason) {
+/* Applies changes to link ifindex on a socket opened in netns_fd's namespace, handed out in *ret_sk (if not
+ * NULL) for what else the caller sends. */
+static int link_change_in(int netns_fd, int ifindex, struct rtnl_link *changes, NetlinkReason *reason,
+                          struct nl_sock **ret_sk) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc(), *changes = rtnl_link_vlan_alloc();
+        _cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc();
         int r;
 
-        assert(s);
-        if (!orig || !changes)
+        if (!orig)
                 return -ENOMEM;
         rtnl_link_set_ifindex(orig, ifindex);
-        set_flags_and_mtu(changes, s);
         r = netlink_open_in(netns_fd, reason, &sk);
         if (r < 0)
                 return r;
         r = netlink_error_to_errno(rtnl_link_change(sk, orig, changes, 0));
+        if (r >= 0 && ret_sk)
+                *ret_sk = TAKE_PTR(sk);
+        return r;
+}
+
+int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const VlanInfo *old, NetlinkReason *reason) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *changes = rtnl_link_vlan_alloc();
+        int r;
+
+        assert(s);
+        if (!changes)
+                return -ENOMEM;
+        set_flags_and_mtu(changes, s);
+        r = link_change_in(netns_fd, ifindex, changes, reason, &sk);
         if (r < 0)
                 return r;
         return send_qos_maps(sk, ifindex, s, old);
@@ -190,17 +206,13 @@ static int vlan_info_fill(struct rtnl_link *link, VlanInfo *ret) {
 }
 
 int netlink_vlan_get(int netns_fd, int ifindex, VlanInfo *ret) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
         assert(ret);
-        r = netlink_open_in(netns_fd, NULL, &sk);
+        r = netlink_link_fetch(netns_fd, /* name= */ NULL, ifindex, &link);
         if (r < 0)
                 return r;
-        r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
-        if (r < 0)
-                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
         return vlan_info_fill(link, ret);
 }
 
@@ -338,32 +350,22 @@ int netlink_bridge_change(int netns_fd, int ifindex, int vlan_filtering, int def
 }
 
 int netlink_link_get_master(int netns_fd, int ifindex) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
-        r = netlink_open_in(netns_fd, NULL, &sk);
+        r = netlink_link_fetch(netns_fd, /* name= */ NULL, ifindex, &link);
         if (r < 0)
                 return r;
-        r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
-        if (r < 0)
-                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
         return rtnl_link_get_master(link);
 }
 
 int netlink_link_set_master(int netns_fd, int ifindex, int master_ifindex, NetlinkReason *reason) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc(), *changes = rtnl_link_alloc();
-        int r;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *changes = rtnl_link_alloc();
 
-        if (!orig || !changes)
+        if (!changes)
                 return -ENOMEM;
-        rtnl_link_set_ifindex(orig, ifindex);
         rtnl_link_set_master(changes, master_ifindex);
-        r = netlink_open_in(netns_fd, reason, &sk);
-        if (r < 0)
-                return r;
-        return netlink_error_to_errno(rtnl_link_change(sk, orig, changes, 0));
+        return link_change_in(netns_fd, ifindex, changes, reason, /* ret_sk= */ NULL);
 }
 
 void bridge_port_vlans_free_many(BridgePortVlans *p, size_t n) {

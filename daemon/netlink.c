@@ -425,8 +425,21 @@ static void link_info_fill(struct rtnl_link *link, LinkInfo *ret) {
                 ret->peer_netnsid = nsid;
 }
 
-int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret) {
+int netlink_link_fetch(int netns_fd, const char *name, int ifindex, struct rtnl_link **ret) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        int r;
+
+        assert(ret);
+        r = netlink_open_in(netns_fd, NULL, &sk);
+        if (r < 0)
+                return r;
+        r = rtnl_link_get_kernel(sk, name ? 0 : ifindex, name, ret);
+        if (r < 0)
+                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
+        return 0;
+}
+
+int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret) {
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
@@ -437,13 +450,9 @@ int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret)
          * which reached callers of ConfigureLink/ChangeVlan/DeleteLink as an unnamed System.Error (fuzz-bus-args). */
         if (name && strlen(name) >= IFNAMSIZ)
                 return -ENODEV;
-
-        r = netlink_open_in(netns_fd, NULL, &sk);
+        r = netlink_link_fetch(netns_fd, name, ifindex, &link);
         if (r < 0)
                 return r;
-        r = rtnl_link_get_kernel(sk, name ? 0 : ifindex, name, &link);
-        if (r < 0)
-                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
         link_info_fill(link, ret);
         return 0;
 }
