@@ -124,31 +124,6 @@ static int vlan_cli_parse(int argc, char *argv[], bool create, VlanCli *v) {
         return 0;
 }
 
-/* vlan add PARENT id N [name NAME] [protocol P] [flags LIST] [ingress-qos-map MAP] [egress-qos-map MAP] [mtu N] [in NS] */
-int verb_vlan_add(int argc, char *argv[], Context *ctx) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        VlanCli v;
-        int r;
-
-        r = vlan_cli_parse(argc, argv, true, &v);
-        if (r < 0)
-                return r;
-        r = manager_new_call(ctx, "CreateVlan", &call);
-        if (r >= 0)
-                r = sd_bus_message_append(call, "sssus", v.ns, argv[0], v.name, v.id, v.protocol);
-        if (r >= 0)
-                r = append_flags(call, v.flags);
-        if (r >= 0)
-                r = append_map(call, _("ingress-qos-map"), v.ingress);
-        if (r >= 0)
-                r = append_map(call, _("egress-qos-map"), v.egress);
-        if (r >= 0)
-                r = sd_bus_message_append(call, "ut", v.mtu, method_flags(ctx));
-        if (r < 0)
-                return r;
-        return call_and_reply(ctx, call, _("cannot create the VLAN"), NULL);
-}
-
 static int append_setting(sd_bus_message *call, const char *key, const char *type) {
         int r = sd_bus_message_open_container(call, 'e', "sv");
 
@@ -163,28 +138,72 @@ static int close_setting(sd_bus_message *call) {
         return r < 0 ? r : sd_bus_message_close_container(call);
 }
 
+/* flags, ingress-qos-map and egress-qos-map: CreateVlan takes all three in line, ChangeVlan the given ones in its a{sv}. */
+static int append_flags_and_maps(sd_bus_message *call, const VlanCli *v, bool as_settings) {
+        const struct {
+                const char *key, *type, *label, *value;
+        } parts[] = {
+                { "flags", "a{sb}", NULL, v->flags },
+                { "ingress-qos-map", "a(uu)", N_("ingress-qos-map"), v->ingress },
+                { "egress-qos-map", "a(uu)", N_("egress-qos-map"), v->egress },
+        };
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(parts); i++) {
+                if (as_settings && !parts[i].value)
+                        continue;
+                if (as_settings)
+                        r = append_setting(call, parts[i].key, parts[i].type);
+                if (r >= 0)
+                        r = parts[i].label ? append_map(call, _(parts[i].label), parts[i].value)
+                                           : append_flags(call, parts[i].value);
+                if (r >= 0 && as_settings)
+                        r = close_setting(call);
+        }
+        return r;
+}
+
+/* Parses the options of "vlan add" (create) or "vlan set" into v and starts the matching method call. */
+static int vlan_call_new(Context *ctx, int argc, char *argv[], bool create, VlanCli *v, sd_bus_message **ret) {
+        int r;
+
+        r = vlan_cli_parse(argc, argv, create, v);
+        if (r < 0)
+                return r;
+        return manager_new_call(ctx, create ? "CreateVlan" : "ChangeVlan", ret);
+}
+
+/* vlan add PARENT id N [name NAME] [protocol P] [flags LIST] [ingress-qos-map MAP] [egress-qos-map MAP] [mtu N] [in NS] */
+int verb_vlan_add(int argc, char *argv[], Context *ctx) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        VlanCli v;
+        int r;
+
+        r = vlan_call_new(ctx, argc, argv, /* create= */ true, &v, &call);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "sssus", v.ns, argv[0], v.name, v.id, v.protocol);
+        if (r >= 0)
+                r = append_flags_and_maps(call, &v, /* as_settings= */ false);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "ut", v.mtu, method_flags(ctx));
+        if (r < 0)
+                return r;
+        return call_and_reply(ctx, call, _("cannot create the VLAN"), NULL);
+}
+
 /* vlan set NAME [in NS] [flags LIST] [ingress-qos-map MAP] [egress-qos-map MAP] [mtu N] */
 int verb_vlan_set(int argc, char *argv[], Context *ctx) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         VlanCli v;
         int r;
 
-        r = vlan_cli_parse(argc, argv, false, &v);
-        if (r < 0)
-                return r;
-        r = manager_new_call(ctx, "ChangeVlan", &call);
+        r = vlan_call_new(ctx, argc, argv, /* create= */ false, &v, &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "ss", v.ns, argv[0]);
         if (r >= 0)
                 r = sd_bus_message_open_container(call, 'a', "{sv}");
-        if (r >= 0 && v.flags && (r = append_setting(call, "flags", "a{sb}")) >= 0 && (r = append_flags(call, v.flags)) >= 0)
-                r = close_setting(call);
-        if (r >= 0 && v.ingress && (r = append_setting(call, "ingress-qos-map", "a(uu)")) >= 0 &&
-            (r = append_map(call, _("ingress-qos-map"), v.ingress)) >= 0)
-                r = close_setting(call);
-        if (r >= 0 && v.egress && (r = append_setting(call, "egress-qos-map", "a(uu)")) >= 0 &&
-            (r = append_map(call, _("egress-qos-map"), v.egress)) >= 0)
-                r = close_setting(call);
+        if (r >= 0)
+                r = append_flags_and_maps(call, &v, /* as_settings= */ true);
         if (r >= 0 && v.mtu)
                 r = sd_bus_message_append(call, "{sv}", "mtu", "u", v.mtu);
         if (r >= 0)

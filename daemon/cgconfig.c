@@ -11,13 +11,13 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgconfig.h"
 #include "fileio.h"
+#include "reason.h"
 
 #define NAME_MAX_LEN 4096
 
@@ -105,19 +105,6 @@ bool cgconfig_controller_known(const char *name) {
         return false;
 }
 
-static int reason(char **ret_reason, const char *format, ...) _printf_(2, 3);
-static int reason(char **ret_reason, const char *format, ...) {
-        va_list ap;
-
-        if (ret_reason) {
-                va_start(ap, format);
-                if (vasprintf(ret_reason, format, ap) < 0)
-                        *ret_reason = NULL;
-                va_end(ap);
-        }
-        return -EINVAL;
-}
-
 int cgconfig_group_name_validate(const char *name, bool template, char **ret_reason) {
         const char *p = name;
 
@@ -125,26 +112,26 @@ int cgconfig_group_name_validate(const char *name, bool template, char **ret_rea
         if (streq(name, "."))
                 return 0; /* the root group, as libcgroup spells it */
         if (!*name)
-                return reason(ret_reason, "the group name is empty");
+                return reason_invalid(ret_reason, "the group name is empty");
         if (strlen(name) > NAME_MAX_LEN)
-                return reason(ret_reason, "the group name is longer than %d bytes", NAME_MAX_LEN);
+                return reason_invalid(ret_reason, "the group name is longer than %d bytes", NAME_MAX_LEN);
         if (name[0] == '/')
-                return reason(ret_reason, "group '%s' starts with '/' (names are relative to the hierarchy)", name);
+                return reason_invalid(ret_reason, "group '%s' starts with '/' (names are relative to the hierarchy)", name);
         for (;;) {
                 size_t len = strcspn(p, "/");
                 if (len == 0)
-                        return reason(ret_reason, "group '%s' has an empty path component", name);
+                        return reason_invalid(ret_reason, "group '%s' has an empty path component", name);
                 if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-                        return reason(ret_reason, "group '%s' contains '%.*s', which would leave its place in the hierarchy",
-                                      name, (int) len, p);
+                        return reason_invalid(ret_reason, "group '%s' contains '%.*s', which would leave its place in the hierarchy",
+                                              name, (int) len, p);
                 for (size_t i = 0; i < len; i++) {
                         unsigned char c = (unsigned char) p[i];
                         if (c < ' ' || c == 0x7f)
-                                return reason(ret_reason, "group '%s' contains a control character", name);
+                                return reason_invalid(ret_reason, "group '%s' contains a control character", name);
                         if (c == '%' && template) {
                                 if (i + 1 >= len || !strchr("uUgGpP", p[i + 1]))
-                                        return reason(ret_reason, "template '%s' uses an unknown specifier '%%%c' (known: %%u %%U %%g %%G %%p %%P)",
-                                                      name, i + 1 < len ? p[i + 1] : ' ');
+                                        return reason_invalid(ret_reason, "template '%s' uses an unknown specifier '%%%c' (known: %%u %%U %%g %%G %%p %%P)",
+                                                              name, i + 1 < len ? p[i + 1] : ' ');
                                 i++;
                         }
                 }

@@ -15,52 +15,6 @@
 #include "strv.h"
 #include "virtd-bus.h"
 
-#define KNOWN_FLAGS ((uint64_t) (VIRTD_FLAG_INTERACTIVE | VIRTD_FLAG_RUNTIME))
-
-static int check_flags(uint64_t flags, sd_bus_error *error) {
-        if (flags & ~KNOWN_FLAGS)
-                return virtd_bus_error_setf(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
-                                               flags & ~KNOWN_FLAGS, KNOWN_FLAGS);
-        return 0;
-}
-
-/* Reads a(ss) into a NULL-terminated name, value, name, value, ... list. The list grows geometrically: a
- * hostile caller may send 100,000 pairs, and growing by one (strv_extend) would take the daemon minutes. */
-static int read_pairs(sd_bus_message *m, char ***ret) {
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        const char *pair[2];
-        size_t n = 0, allocated = 1;
-        int r;
-
-        if (!l)
-                return -ENOMEM;
-        r = sd_bus_message_enter_container(m, 'a', "(ss)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(m, "(ss)", &pair[0], &pair[1])) > 0) {
-                if (n + 3 > allocated) {
-                        char **grown = reallocarray(l, allocated * 2 + 2, sizeof(char *));
-                        if (!grown)
-                                return -ENOMEM;
-                        l = grown;
-                        allocated = allocated * 2 + 2;
-                }
-                for (size_t i = 0; i < 2; i++) {
-                        l[n] = strdup(pair[i]);
-                        if (!l[n])
-                                return -ENOMEM;
-                        l[++n] = NULL;
-                }
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
 static int append_pairs(sd_bus_message *reply, char **pairs) {
         int r;
 
@@ -124,7 +78,9 @@ static void create_args_done(CreateArgs *a) {
         strv_free(a->params);
 }
 
-static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *error) {
+/* The group every group method names first; the message is read from its start, as the polkit callback
+ * reads it again after the asynchronous check. */
+static int read_group(sd_bus_message *m, GroupSpec *spec, sd_bus_error *error) {
         const char *group;
         int r;
 
@@ -133,13 +89,23 @@ static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
                 r = sd_bus_message_read(m, "s", &group);
         if (r < 0)
                 return r;
-        r = group_parse_spec(group, &a->spec, error);
-        if (r < 0)
+        return group_parse_spec(group, spec, error);
+}
+
+/* The flags every mutating group method takes last. */
+static int read_flags(sd_bus_message *m, uint64_t *ret, sd_bus_error *error) {
+        int r = sd_bus_message_read(m, "t", ret);
+
+        return r < 0 ? r : virtd_bus_check_known_flags(*ret, error);
+}
+
+static int read_create_args(sd_bus_message *m, CreateArgs *a, sd_bus_error *error) {
+        int r;
+
+        if ((r = read_group(m, &a->spec, error)) < 0 || (r = virtd_bus_message_read_pairs(m, &a->params)) < 0 ||
+            (r = read_perm(m, &a->perm, error)) < 0)
                 return r;
-        if ((r = read_pairs(m, &a->params)) < 0 || (r = read_perm(m, &a->perm, error)) < 0 ||
-            (r = sd_bus_message_read(m, "t", &a->flags)) < 0)
-                return r;
-        return check_flags(a->flags, error);
+        return read_flags(m, &a->flags, error);
 }
 
 /* The file could not be written: the group goes again, so that the call changed nothing. */
@@ -231,15 +197,9 @@ static int read_pids(sd_bus_message *m, GroupArgs *a) {
 
 /* layout: "d" delete (bb), "s" set (a(ss)), "m" move (aub), "c" move caller (b). */
 static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_error *error) {
-        const char *group;
         int r;
 
-        r = sd_bus_message_rewind(m, true);
-        if (r >= 0)
-                r = sd_bus_message_read(m, "s", &group);
-        if (r < 0)
-                return r;
-        r = group_parse_spec(group, &a->spec, error);
+        r = read_group(m, &a->spec, error);
         if (r < 0)
                 return r;
         switch (layout) {
@@ -247,7 +207,7 @@ static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_
                 r = sd_bus_message_read(m, "bb", &a->recursive, &a->migrate);
                 break;
         case 's':
-                r = read_pairs(m, &a->params);
+                r = virtd_bus_message_read_pairs(m, &a->params);
                 break;
         case 'm':
                 r = read_pids(m, a);
@@ -257,11 +217,7 @@ static int read_group_args(sd_bus_message *m, char layout, GroupArgs *a, sd_bus_
         default:
                 r = sd_bus_message_read(m, "b", &a->sticky);
         }
-        if (r >= 0)
-                r = sd_bus_message_read(m, "t", &a->flags);
-        if (r < 0)
-                return r;
-        return check_flags(a->flags, error);
+        return r < 0 ? r : read_flags(m, &a->flags, error);
 }
 
 /* What a delete must bring back when the file cannot be written: the group with its controllers. */
@@ -307,7 +263,8 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 /* The values @params names, as they are now, to restore them when the file cannot be written. */
 static int current_values(GroupRegistry *reg, const GroupSpec *spec, char **params, char ***ret, sd_bus_error *error) {
-        /* Allocated once: a hostile caller may send 100,000 pairs (see read_pairs()). The names are borrowed. */
+        /* Allocated once: a hostile caller may send 100,000 pairs (see virtd_bus_message_read_pairs()). The names
+         * are borrowed. */
         _cleanup_free_ char **names = calloc(strv_length(params) / 2 + 1, sizeof(char *));
         size_t n = 0;
 

@@ -355,6 +355,7 @@ static int method_CreateVeth(sd_bus_message *m, void *userdata, sd_bus_error *er
 }
 
 typedef struct ConfigureArgs {
+        Manager *mgr;
         const char *ns_name, *name;
         Namespace *ns;
         LinkInfo link;
@@ -394,29 +395,17 @@ static int read_prefixes(sd_bus_message *m, const char *key, const char *link, I
         return 0;
 }
 
-static int read_setting(sd_bus_message *m, Manager *mgr, ConfigureArgs *a, const char *key, sd_bus_error *error) {
-        static const struct {
-                const char *key, *type;
-        } known[] = {
-                { "name", "s" }, { "namespace", "s" }, { "up", "b" }, { "mtu", "u" },
-                { "mac", "s" }, { "add-addresses", "as" }, { "remove-addresses", "as" },
-        };
-        const char *type = NULL, *s;
+static const VirtdBusSetting link_settings[] = {
+        { "name", "s" }, { "namespace", "s" }, { "up", "b" }, { "mtu", "u" },
+        { "mac", "s" }, { "add-addresses", "as" }, { "remove-addresses", "as" }, {}
+};
+
+/* virtd_bus_setting_handler_t for ConfigureLink: userdata is the ConfigureArgs being filled. */
+static int read_setting(sd_bus_message *m, const char *key, void *userdata, sd_bus_error *error) {
+        ConfigureArgs *a = userdata;
+        const char *s;
         int b, r;
 
-        for (size_t i = 0; i < ELEMENTSOF(known); i++)
-                if (streq(key, known[i].key))
-                        type = known[i].type;
-        if (!type)
-                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                         "Link %s: unknown setting '%s' (known: name, namespace, up, mtu, mac, add-addresses, remove-addresses).",
-                                         a->name, key);
-        r = sd_bus_message_enter_container(m, 'v', type);
-        if (r == -ENXIO)
-                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "Link %s: setting '%s' must have type '%s'.",
-                                         a->name, key, type);
-        if (r < 0)
-                return r;
         if (streq(key, "name")) {
                 r = sd_bus_message_read(m, "s", &a->s.name);
                 if (r >= 0)
@@ -425,7 +414,7 @@ static int read_setting(sd_bus_message *m, Manager *mgr, ConfigureArgs *a, const
                 r = sd_bus_message_read(m, "s", &s);
                 a->s.move = true;
                 if (r >= 0)
-                        r = resolve_namespace(mgr, s, "Target", &a->s.target, error);
+                        r = resolve_namespace(a->mgr, s, "Target", &a->s.target, error);
         } else if (streq(key, "up")) {
                 r = sd_bus_message_read(m, "b", &b);
                 a->s.up = b;
@@ -441,30 +430,21 @@ static int read_setting(sd_bus_message *m, Manager *mgr, ConfigureArgs *a, const
                 r = read_prefixes(m, key, a->name, &a->s.add, &a->s.n_add, error);
         else
                 r = read_prefixes(m, key, a->name, &a->s.remove, &a->s.n_remove, error);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return r;
 }
 
 static int configure_args_read(sd_bus_message *m, Manager *mgr, ConfigureArgs *a, sd_bus_error *error) {
-        const char *key;
+        char what[64];
         int r;
 
+        a->mgr = mgr;
         a->s.up = -1;
         r = sd_bus_message_read(m, "ss", &a->ns_name, &a->name);
         if (r < 0 || (r = resolve_namespace(mgr, a->ns_name, "Link", &a->ns, error)) < 0 ||
             (r = find_link(a->ns, a->name, &a->link, error)) < 0)
                 return r;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(m, "s", &key);
-                if (r >= 0)
-                        r = read_setting(m, mgr, a, key, error);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        snprintf(what, sizeof(what), "Link %s", a->name);
+        r = virtd_bus_read_settings(m, what, link_settings, read_setting, a, error);
         if (r >= 0)
                 r = sd_bus_message_read(m, "t", &a->flags);
         if (r < 0)

@@ -1,13 +1,13 @@
 /* netconf.c: network.conf: namespaces, veth pairs, bridges, switch ports and VLANs. Parser, serializer, order. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netconf.h"
 #include "netns-names.h"
+#include "reason.h"
 #include "strv.h"
 
 static const char *const type_names[_NET_OBJECT_TYPE_MAX] = {
@@ -99,25 +99,12 @@ NetConfig *netconf_free(NetConfig *c) {
         return NULL;
 }
 
-static int fail(char **ret_reason, const char *format, ...) _printf_(2, 3);
-static int fail(char **ret_reason, const char *format, ...) {
-        va_list ap;
-
-        if (ret_reason) {
-                va_start(ap, format);
-                if (vasprintf(ret_reason, format, ap) < 0)
-                        *ret_reason = NULL;
-                va_end(ap);
-        }
-        return -EINVAL;
-}
-
 /* A name must also be writable back: the file's grammar has no escape for '"' inside a quoted string. */
 static int name_validate(const char *what, const char *name, const char *reason, char **ret_reason) {
         if (reason)
-                return fail(ret_reason, "%s '%s' %s", what, strempty(name), reason);
+                return reason_invalid(ret_reason, "%s '%s' %s", what, strempty(name), reason);
         if (strchr(name, '"'))
-                return fail(ret_reason, "%s '%s' contains '\"', which network.conf cannot quote", what, name);
+                return reason_invalid(ret_reason, "%s '%s' contains '\"', which network.conf cannot quote", what, name);
         return 0;
 }
 
@@ -127,7 +114,7 @@ int netconf_ifname_validate(const char *name, char **ret_reason) {
 
 static int namespace_name_validate(const char *name, char **ret_reason) {
         if (streq(name, "host"))
-                return fail(ret_reason, "'host' means the host's own namespaces and cannot be defined");
+                return reason_invalid(ret_reason, "'host' means the host's own namespaces and cannot be defined");
         return name_validate("namespace name", name, namespace_name_invalid_reason(name), ret_reason);
 }
 
@@ -138,16 +125,16 @@ int netconf_cidr_validate(const char *s, char **ret_reason) {
         char *end;
 
         if (!slash || (size_t) (slash - s) >= sizeof(addr))
-                return fail(ret_reason, "address '%s' needs a prefix length, e.g. 10.0.0.1/24", s);
+                return reason_invalid(ret_reason, "address '%s' needs a prefix length, e.g. 10.0.0.1/24", s);
         memcpy(addr, s, (size_t) (slash - s));
         addr[slash - s] = 0;
         bool v6 = strchr(addr, ':');
         if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, buf) != 1)
-                return fail(ret_reason, "'%s' is not an IPv%c address", addr, v6 ? '6' : '4');
+                return reason_invalid(ret_reason, "'%s' is not an IPv%c address", addr, v6 ? '6' : '4');
         errno = 0;
         unsigned long prefix = strtoul(slash + 1, &end, 10);
         if (!slash[1] || *end || errno || slash[1] == '-' || slash[1] == '+' || prefix > (v6 ? 128u : 32u))
-                return fail(ret_reason, "prefix length '%s' of %s is out of range (0–%u)", slash + 1, addr, v6 ? 128u : 32u);
+                return reason_invalid(ret_reason, "prefix length '%s' of %s is out of range (0–%u)", slash + 1, addr, v6 ? 128u : 32u);
         return 0;
 }
 

@@ -20,11 +20,16 @@ void vlan_info_done(VlanInfo *i) {
         i->n_egress = 0;
 }
 
-static void set_flags(struct rtnl_link *link, uint32_t flags, uint32_t mask) {
+/* What creating and changing a VLAN set alike on link: the flags s names and, when given, the MTU. */
+static void set_flags_and_mtu(struct rtnl_link *link, const VlanLinkSpec *s) {
+        uint32_t flags = s->flags, mask = s->flags_mask;
+
         if (flags & mask)
                 rtnl_link_vlan_set_flags(link, flags & mask);
         if (~flags & mask)
                 rtnl_link_vlan_unset_flags(link, ~flags & mask);
+        if (s->mtu > 0)
+                rtnl_link_set_mtu(link, s->mtu);
 }
 
 static int send_and_ack(struct nl_sock *sk, struct nl_msg *msg);
@@ -73,19 +78,32 @@ static int put_egress_map(struct nl_msg *msg, const VlanLinkSpec *s, const VlanI
         return 0;
 }
 
+/* An RTM_NEWLINK message for ifindex (0 and name: a new link) with IFLA_LINKINFO open and its kind written;
+ * NULL when memory runs out. The caller ends the nest at *ret_linkinfo. */
+static struct nl_msg *link_msg_new(int nlflags, int ifindex, const char *name, const char *kind,
+                                   struct nlattr **ret_linkinfo) {
+        _cleanup_(nlmsg_freep) struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, nlflags);
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+        struct nlattr *linkinfo;
+
+        if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+            (name && nla_put_string(msg, IFLA_IFNAME, name) < 0) || !(linkinfo = nla_nest_start(msg, IFLA_LINKINFO)) ||
+            nla_put_string(msg, IFLA_INFO_KIND, kind) < 0)
+                return NULL;
+        *ret_linkinfo = linkinfo;
+        return TAKE_PTR(msg);
+}
+
 /* Built by hand: libnl 3.7 writes each ingress mapping with the PCP as its attribute type, while the
  * kernel honours only IFLA_VLAN_QOS_MAPPING entries, so all but PCP 1 were lost (its egress maps too). */
 static int send_qos_maps(struct nl_sock *sk, int ifindex, const VlanLinkSpec *s, const VlanInfo *old) {
         _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
         struct nlattr *linkinfo, *data;
 
         if (!s->has_ingress_map && !s->has_egress_map)
                 return 0;
-        msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
-        if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-            !(linkinfo = nla_nest_start(msg, IFLA_LINKINFO)) || nla_put_string(msg, IFLA_INFO_KIND, "vlan") < 0 ||
-            !(data = nla_nest_start(msg, IFLA_INFO_DATA)))
+        msg = link_msg_new(0, ifindex, /* name= */ NULL, "vlan", &linkinfo);
+        if (!msg || !(data = nla_nest_start(msg, IFLA_INFO_DATA)))
                 return -ENOMEM;
         if ((s->has_ingress_map && put_ingress_map(msg, s) < 0) || (s->has_egress_map && put_egress_map(msg, s, old) < 0))
                 return -ENOMEM;
@@ -107,9 +125,7 @@ int netlink_vlan_add(int netns_fd, const VlanLinkSpec *s, NetlinkReason *reason)
         rtnl_link_vlan_set_id(link, s->id);
         /* libnl passes IFLA_VLAN_PROTOCOL through as it is on the wire: in network byte order. */
         rtnl_link_vlan_set_protocol(link, htons(s->protocol));
-        set_flags(link, s->flags, s->flags_mask);
-        if (s->mtu > 0)
-                rtnl_link_set_mtu(link, s->mtu);
+        set_flags_and_mtu(link, s);
         r = netlink_open_in(netns_fd, reason, &sk);
         if (r < 0)
                 return r;
@@ -125,22 +141,36 @@ int netlink_vlan_add(int netns_fd, const VlanLinkSpec *s, NetlinkReason *reason)
         return r;
 }
 
-int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const VlanInfo *old, NetlinkReason *reason) {
+/* Applies changes to link ifindex on a socket opened in netns_fd's namespace, handed out in *ret_sk (if not
+ * NULL) for what else the caller sends. */
+static int link_change_in(int netns_fd, int ifindex, struct rtnl_link *changes, NetlinkReason *reason,
+                          struct nl_sock **ret_sk) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc(), *changes = rtnl_link_vlan_alloc();
+        _cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc();
         int r;
 
-        assert(s);
-        if (!orig || !changes)
+        if (!orig)
                 return -ENOMEM;
         rtnl_link_set_ifindex(orig, ifindex);
-        set_flags(changes, s->flags, s->flags_mask);
-        if (s->mtu > 0)
-                rtnl_link_set_mtu(changes, s->mtu);
         r = netlink_open_in(netns_fd, reason, &sk);
         if (r < 0)
                 return r;
         r = netlink_error_to_errno(rtnl_link_change(sk, orig, changes, 0));
+        if (r >= 0 && ret_sk)
+                *ret_sk = TAKE_PTR(sk);
+        return r;
+}
+
+int netlink_vlan_change(int netns_fd, int ifindex, const VlanLinkSpec *s, const VlanInfo *old, NetlinkReason *reason) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *changes = rtnl_link_vlan_alloc();
+        int r;
+
+        assert(s);
+        if (!changes)
+                return -ENOMEM;
+        set_flags_and_mtu(changes, s);
+        r = link_change_in(netns_fd, ifindex, changes, reason, &sk);
         if (r < 0)
                 return r;
         return send_qos_maps(sk, ifindex, s, old);
@@ -176,17 +206,13 @@ static int vlan_info_fill(struct rtnl_link *link, VlanInfo *ret) {
 }
 
 int netlink_vlan_get(int netns_fd, int ifindex, VlanInfo *ret) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
         assert(ret);
-        r = netlink_open_in(netns_fd, NULL, &sk);
+        r = netlink_link_fetch(netns_fd, /* name= */ NULL, ifindex, &link);
         if (r < 0)
                 return r;
-        r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
-        if (r < 0)
-                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
         return vlan_info_fill(link, ret);
 }
 
@@ -222,20 +248,25 @@ static int send_and_ack(struct nl_sock *sk, struct nl_msg *msg) {
         return netlink_error_to_errno(r);
 }
 
-/* libnl 3.7 has no setter for IFLA_BR_VLAN_FILTERING, so the message is built by hand. */
-int netlink_bridge_add(int netns_fd, const char *name, bool vlan_filtering, NetlinkReason *reason) {
+/* Sends msg on a socket of its own inside netns_fd's namespace, whose errors fill reason. */
+static int send_in(int netns_fd, struct nl_msg *msg, NetlinkReason *reason) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-        struct nlattr *linkinfo, *data;
         int r;
 
+        r = netlink_open_in(netns_fd, reason, &sk);
+        if (r < 0)
+                return r;
+        return send_and_ack(sk, msg);
+}
+
+/* libnl 3.7 has no setter for IFLA_BR_VLAN_FILTERING, so the message is built by hand. */
+int netlink_bridge_add(int netns_fd, const char *name, bool vlan_filtering, NetlinkReason *reason) {
+        _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+        struct nlattr *linkinfo, *data;
+
         assert(name);
-        msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+        msg = link_msg_new(NLM_F_CREATE | NLM_F_EXCL, /* ifindex= */ 0, name, "bridge", &linkinfo);
         if (!msg)
-                return -ENOMEM;
-        if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-            !(linkinfo = nla_nest_start(msg, IFLA_LINKINFO)) || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
                 return -ENOMEM;
         if (vlan_filtering) {
                 if (!(data = nla_nest_start(msg, IFLA_INFO_DATA)) || nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, 1) < 0)
@@ -243,10 +274,7 @@ int netlink_bridge_add(int netns_fd, const char *name, bool vlan_filtering, Netl
                 nla_nest_end(msg, data);
         }
         nla_nest_end(msg, linkinfo);
-        r = netlink_open_in(netns_fd, reason, &sk);
-        if (r < 0)
-                return r;
-        return send_and_ack(sk, msg);
+        return send_in(netns_fd, msg, reason);
 }
 
 typedef struct BridgeQuery {
@@ -286,13 +314,9 @@ int netlink_bridge_get(int netns_fd, int ifindex, BridgeInfo *ret) {
         msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
         if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
                 return -ENOMEM;
-        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_bridge_link, &q);
-        if (r >= 0)
-                r = nl_send_auto(sk, msg);
-        if (r >= 0)
-                r = nl_recvmsgs_default(sk);
+        r = netlink_request(sk, msg, on_bridge_link, &q);
         if (r < 0)
-                return netlink_error_to_errno(r);
+                return r;
         if (!q.kind_is_bridge)
                 return -ENOTTY;
         *ret = q.info;
@@ -307,19 +331,14 @@ int netlink_bridge_vlan_filtering(int netns_fd, int ifindex) {
 }
 
 int netlink_bridge_change(int netns_fd, int ifindex, int vlan_filtering, int default_pvid, NetlinkReason *reason) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
         struct nlattr *linkinfo, *data;
-        int r;
 
         if (vlan_filtering < 0 && default_pvid < 0)
                 return 0;
         /* One message: the kernel sets VLAN filtering before the default PVID, whatever their order here. */
-        msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
-        if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-            !(linkinfo = nla_nest_start(msg, IFLA_LINKINFO)) || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
-            !(data = nla_nest_start(msg, IFLA_INFO_DATA)))
+        msg = link_msg_new(0, ifindex, /* name= */ NULL, "bridge", &linkinfo);
+        if (!msg || !(data = nla_nest_start(msg, IFLA_INFO_DATA)))
                 return -ENOMEM;
         if (vlan_filtering >= 0 && nla_put_u8(msg, IFLA_BR_VLAN_FILTERING, (uint8_t) vlan_filtering) < 0)
                 return -ENOMEM;
@@ -327,39 +346,26 @@ int netlink_bridge_change(int netns_fd, int ifindex, int vlan_filtering, int def
                 return -ENOMEM;
         nla_nest_end(msg, data);
         nla_nest_end(msg, linkinfo);
-        r = netlink_open_in(netns_fd, reason, &sk);
-        if (r < 0)
-                return r;
-        return send_and_ack(sk, msg);
+        return send_in(netns_fd, msg, reason);
 }
 
 int netlink_link_get_master(int netns_fd, int ifindex) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
-        r = netlink_open_in(netns_fd, NULL, &sk);
+        r = netlink_link_fetch(netns_fd, /* name= */ NULL, ifindex, &link);
         if (r < 0)
                 return r;
-        r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
-        if (r < 0)
-                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
         return rtnl_link_get_master(link);
 }
 
 int netlink_link_set_master(int netns_fd, int ifindex, int master_ifindex, NetlinkReason *reason) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc(), *changes = rtnl_link_alloc();
-        int r;
+        _cleanup_(rtnl_link_putp) struct rtnl_link *changes = rtnl_link_alloc();
 
-        if (!orig || !changes)
+        if (!changes)
                 return -ENOMEM;
-        rtnl_link_set_ifindex(orig, ifindex);
         rtnl_link_set_master(changes, master_ifindex);
-        r = netlink_open_in(netns_fd, reason, &sk);
-        if (r < 0)
-                return r;
-        return netlink_error_to_errno(rtnl_link_change(sk, orig, changes, 0));
+        return link_change_in(netns_fd, ifindex, changes, reason, /* ret_sk= */ NULL);
 }
 
 void bridge_port_vlans_free_many(BridgePortVlans *p, size_t n) {
@@ -441,12 +447,9 @@ int netlink_bridge_vlans_dump(int netns_fd, BridgePortVlans **ret, size_t *ret_n
         if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
             nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN) < 0)
                 return -ENOMEM;
-        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_port_vlans, &d);
+        r = netlink_request(sk, msg, on_port_vlans, &d);
         if (r >= 0)
-                r = nl_send_auto(sk, msg);
-        if (r >= 0)
-                r = nl_recvmsgs_default(sk);
-        r = r < 0 ? netlink_error_to_errno(r) : d.error;
+                r = d.error;
         if (r < 0) {
                 bridge_port_vlans_free_many(d.items, d.n);
                 return r;
@@ -458,11 +461,9 @@ int netlink_bridge_vlans_dump(int netns_fd, BridgePortVlans **ret, size_t *ret_n
 
 int netlink_bridge_vlans_set(int netns_fd, int ifindex, const BridgeVlanEntry *e, size_t n, bool add,
                              NetlinkReason *reason) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
         struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
         struct nlattr *spec;
-        int r;
 
         if (n == 0)
                 return 0;
@@ -481,8 +482,5 @@ int netlink_bridge_vlans_set(int netns_fd, int ifindex, const BridgeVlanEntry *e
                         return -ENOMEM;
         }
         nla_nest_end(msg, spec);
-        r = netlink_open_in(netns_fd, reason, &sk);
-        if (r < 0)
-                return r;
-        return send_and_ack(sk, msg);
+        return send_in(netns_fd, msg, reason);
 }

@@ -425,8 +425,21 @@ static void link_info_fill(struct rtnl_link *link, LinkInfo *ret) {
                 ret->peer_netnsid = nsid;
 }
 
-int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret) {
+int netlink_link_fetch(int netns_fd, const char *name, int ifindex, struct rtnl_link **ret) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        int r;
+
+        assert(ret);
+        r = netlink_open_in(netns_fd, NULL, &sk);
+        if (r < 0)
+                return r;
+        r = rtnl_link_get_kernel(sk, name ? 0 : ifindex, name, ret);
+        if (r < 0)
+                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
+        return 0;
+}
+
+int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret) {
         _cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
         int r;
 
@@ -437,13 +450,9 @@ int netlink_link_get(int netns_fd, const char *name, int ifindex, LinkInfo *ret)
          * which reached callers of ConfigureLink/ChangeVlan/DeleteLink as an unnamed System.Error (fuzz-bus-args). */
         if (name && strlen(name) >= IFNAMSIZ)
                 return -ENODEV;
-
-        r = netlink_open_in(netns_fd, NULL, &sk);
+        r = netlink_link_fetch(netns_fd, name, ifindex, &link);
         if (r < 0)
                 return r;
-        r = rtnl_link_get_kernel(sk, name ? 0 : ifindex, name, &link);
-        if (r < 0)
-                return r == -NLE_OBJ_NOTFOUND ? -ENODEV : netlink_error_to_errno(r);
         link_info_fill(link, ret);
         return 0;
 }
@@ -455,6 +464,18 @@ static int on_nsid(struct nl_msg *msg, void *arg) {
         if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) >= 0 && tb[NETNSA_NSID])
                 *nsid = (int32_t) nla_get_u32(tb[NETNSA_NSID]);
         return NL_OK;
+}
+
+int netlink_request(struct nl_sock *sk, struct nl_msg *msg, nl_recvmsg_msg_cb_t on_answer, void *arg) {
+        int r;
+
+        assert(sk && msg && on_answer);
+        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_answer, arg);
+        if (r >= 0)
+                r = nl_send_auto(sk, msg);
+        if (r >= 0)
+                r = nl_recvmsgs_default(sk);
+        return r < 0 ? netlink_error_to_errno(r) : 0;
 }
 
 int netlink_get_nsid(int netns_fd, int target_fd) {
@@ -471,13 +492,9 @@ int netlink_get_nsid(int netns_fd, int target_fd) {
         if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0 ||
             nla_put_u32(msg, NETNSA_FD, (uint32_t) target_fd) < 0)
                 return -ENOMEM;
-        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_nsid, &nsid);
-        if (r >= 0)
-                r = nl_send_auto(sk, msg);
-        if (r >= 0)
-                r = nl_recvmsgs_default(sk);
+        r = netlink_request(sk, msg, on_nsid, &nsid);
         if (r < 0)
-                return netlink_error_to_errno(r);
+                return r;
         return nsid < 0 ? -ENOENT : nsid;
 }
 

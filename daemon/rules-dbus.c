@@ -1,6 +1,5 @@
 /* rules-dbus.c: bus glue for the cgrules engine: list, add, remove, move, reload and test rules. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,15 +11,6 @@
 #include "rules-engine.h"
 #include "strv.h"
 #include "virtd-bus.h"
-
-#define KNOWN_FLAGS ((uint64_t) (VIRTD_FLAG_INTERACTIVE | VIRTD_FLAG_RUNTIME))
-
-static int check_flags(uint64_t flags, sd_bus_error *error) {
-        if (flags & ~KNOWN_FLAGS)
-                return virtd_bus_error_setf(error, EINVAL, "Unknown flags 0x%" PRIx64 " (known: 0x%" PRIx64 ").",
-                                            flags & ~KNOWN_FLAGS, KNOWN_FLAGS);
-        return 0;
-}
 
 /* The engine is missing only when the kernel refused the process events (no CAP_NET_ADMIN). */
 static int engine_of(Manager *m, RulesEngine **ret, sd_bus_error *error) {
@@ -77,7 +67,7 @@ static int read_flags(sd_bus_message *m, const char *skip, uint64_t *ret, sd_bus
                 r = sd_bus_message_read(m, "t", ret);
         if (r < 0)
                 return r;
-        return check_flags(*ret, error);
+        return virtd_bus_check_known_flags(*ret, error);
 }
 
 static int add_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {

@@ -367,6 +367,7 @@ typedef struct ChangeVlanArgs {
         VlanLinkSpec spec;
         VlanQosMapping *ingress, *egress;
         uint64_t flags;
+        char what[96];
 } ChangeVlanArgs;
 
 static void change_vlan_args_done(ChangeVlanArgs *a) {
@@ -375,25 +376,16 @@ static void change_vlan_args_done(ChangeVlanArgs *a) {
         free(a->egress);
 }
 
-static int change_setting_read(sd_bus_message *m, ChangeVlanArgs *a, const char *key, const char *what,
-                               sd_bus_error *error) {
-        static const char *const keys[] = { "flags", "a{sb}", "ingress-qos-map", "a(uu)", "egress-qos-map", "a(uu)", "mtu", "u" };
-        const char *type = NULL;
+static const VirtdBusSetting change_vlan_settings[] = {
+        { "flags", "a{sb}" }, { "ingress-qos-map", "a(uu)" }, { "egress-qos-map", "a(uu)" }, { "mtu", "u" }, {}
+};
+
+/* virtd_bus_setting_handler_t for ChangeVlan: userdata is the ChangeVlanArgs being filled. */
+static int change_setting_read(sd_bus_message *m, const char *key, void *userdata, sd_bus_error *error) {
+        ChangeVlanArgs *a = userdata;
+        const char *what = a->what;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(keys); i += 2)
-                if (streq(key, keys[i]))
-                        type = keys[i + 1];
-        if (!type)
-                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT,
-                                         "%s: unknown setting '%s' (known: flags, ingress-qos-map, egress-qos-map, mtu).",
-                                         what, key);
-        r = sd_bus_message_enter_container(m, 'v', type);
-        if (r == -ENXIO)
-                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "%s: setting '%s' must have type '%s'.", what,
-                                         key, type);
-        if (r < 0)
-                return r;
         if (streq(key, "flags"))
                 r = read_flags(m, what, &a->spec.flags, &a->spec.flags_mask, error);
         else if (streq(key, "ingress-qos-map")) {
@@ -407,35 +399,25 @@ static int change_setting_read(sd_bus_message *m, ChangeVlanArgs *a, const char 
                 if (r >= 0 && a->spec.mtu == 0)
                         r = sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "%s: MTU 0 is not valid.", what);
         }
-        return r < 0 ? r : sd_bus_message_exit_container(m);
+        return r;
 }
 
 static int change_vlan_args_read(sd_bus_message *m, Manager *mgr, ChangeVlanArgs *a, sd_bus_error *error) {
-        const char *key;
-        char what[96];
+        const char *what = a->what;
         int r;
 
         r = sd_bus_message_read(m, "ss", &a->ns_name, &a->name);
         if (r < 0 || (r = resolve_ns(mgr, a->ns_name, &a->ns, error)) < 0 ||
             (r = find_link(a->ns, "VLAN link", a->name, &a->link, error)) < 0)
                 return r;
-        snprintf(what, sizeof(what), "VLAN %s in %s", a->name, label(a->ns));
+        snprintf(a->what, sizeof(a->what), "VLAN %s in %s", a->name, label(a->ns));
         r = netlink_vlan_get(link_netns_fd(a->ns), a->link.ifindex, &a->old);
         if (r == -ENOTTY)
                 return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "Link %s in %s is a %s link, not a VLAN.",
                                          a->name, label(a->ns), a->link.kind);
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "%s: %s", what, strerror(-r));
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(m, "s", &key);
-                if (r >= 0)
-                        r = change_setting_read(m, a, key, what, error);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        r = virtd_bus_read_settings(m, what, change_vlan_settings, change_setting_read, a, error);
         if (r >= 0)
                 r = sd_bus_message_read(m, "t", &a->flags);
         if (r < 0)

@@ -1,38 +1,24 @@
 /* vlan.c: the rules of 802.1Q: VLAN ids, protocols, flags, priority maps, and switch-port modes. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "macro.h"
+#include "reason.h"
 #include "strv.h"
 #include "vlan.h"
 
-static int fail(char **ret_reason, const char *format, ...) _printf_(2, 3);
-
-static int fail(char **ret_reason, const char *format, ...) {
-        va_list ap;
-
-        if (ret_reason) {
-                va_start(ap, format);
-                if (vasprintf(ret_reason, format, ap) < 0)
-                        *ret_reason = NULL;
-                va_end(ap);
-        }
-        return -EINVAL;
-}
-
 int vlan_id_validate(unsigned long long id, char **ret_reason) {
         if (id == 0)
-                return fail(ret_reason, "VLAN id 0 is reserved: it marks priority-tagged frames that belong to no VLAN (valid: %d–%d)",
-                            VLAN_ID_MIN, VLAN_ID_MAX);
+                return reason_invalid(ret_reason, "VLAN id 0 is reserved: it marks priority-tagged frames that belong to no VLAN (valid: %d–%d)",
+                                      VLAN_ID_MIN, VLAN_ID_MAX);
         if (id == 4095)
-                return fail(ret_reason, "VLAN id 4095 is reserved by 802.1Q (valid: %d–%d)", VLAN_ID_MIN, VLAN_ID_MAX);
+                return reason_invalid(ret_reason, "VLAN id 4095 is reserved by 802.1Q (valid: %d–%d)", VLAN_ID_MIN, VLAN_ID_MAX);
         if (id > 4095)
-                return fail(ret_reason, "VLAN id %llu is out of range: the 802.1Q tag holds 12 bits (valid: %d–%d)", id,
-                            VLAN_ID_MIN, VLAN_ID_MAX);
+                return reason_invalid(ret_reason, "VLAN id %llu is out of range: the 802.1Q tag holds 12 bits (valid: %d–%d)", id,
+                                      VLAN_ID_MIN, VLAN_ID_MAX);
         return 0;
 }
 
@@ -54,8 +40,8 @@ int vlan_id_parse(const char *s, uint16_t *ret, char **ret_reason) {
         int r;
 
         if (parse_ull(s, UINT32_MAX, &v) < 0)
-                return fail(ret_reason, "'%s' is not a VLAN id (a number from %d to %d)", strempty(s), VLAN_ID_MIN,
-                            VLAN_ID_MAX);
+                return reason_invalid(ret_reason, "'%s' is not a VLAN id (a number from %d to %d)", strempty(s), VLAN_ID_MIN,
+                                      VLAN_ID_MAX);
         r = vlan_id_validate(v, ret_reason);
         if (r < 0)
                 return r;
@@ -100,8 +86,8 @@ int vlan_flags_parse(const char *s, uint32_t *ret, char **ret_reason) {
                         if (streq(*w, flag_names[i].name))
                                 break;
                 if (i == ELEMENTSOF(flag_names))
-                        return fail(ret_reason, "unknown VLAN flag '%s' (known: reorder_hdr, gvrp, mvrp, loose_binding, bridge_binding)",
-                                    *w);
+                        return reason_invalid(ret_reason, "unknown VLAN flag '%s' (known: reorder_hdr, gvrp, mvrp, loose_binding, bridge_binding)",
+                                              *w);
                 flags |= flag_names[i].bit;
         }
         *ret = flags;
@@ -128,17 +114,17 @@ static int qos_mapping_parse(const char *word, bool egress, VlanQosMapping *ret,
                 return -ENOMEM;
         colon = strchr(copy, ':');
         if (!colon)
-                return fail(ret_reason, "priority mapping '%s' is not FROM:TO", word);
+                return reason_invalid(ret_reason, "priority mapping '%s' is not FROM:TO", word);
         *colon = 0;
         /* The PCP side is a 3-bit field; the skb priority side is a 32-bit number. */
         if (parse_ull(copy, egress ? UINT32_MAX : 7, &from) < 0)
-                return fail(ret_reason, egress ? "priority mapping '%s': '%s' is not an skb priority (0–4294967295)"
-                                               : "priority mapping '%s': '%s' is not a PCP value (0–7)",
-                            word, copy);
+                return reason_invalid(ret_reason, egress ? "priority mapping '%s': '%s' is not an skb priority (0–4294967295)"
+                                                         : "priority mapping '%s': '%s' is not a PCP value (0–7)",
+                                      word, copy);
         if (parse_ull(colon + 1, egress ? 7 : UINT32_MAX, &to) < 0)
-                return fail(ret_reason, egress ? "priority mapping '%s': '%s' is not a PCP value (0–7)"
-                                               : "priority mapping '%s': '%s' is not an skb priority (0–4294967295)",
-                            word, colon + 1);
+                return reason_invalid(ret_reason, egress ? "priority mapping '%s': '%s' is not a PCP value (0–7)"
+                                                         : "priority mapping '%s': '%s' is not an skb priority (0–4294967295)",
+                                      word, colon + 1);
         *ret = (VlanQosMapping) { (uint32_t) from, (uint32_t) to };
         return 0;
 }
@@ -160,7 +146,7 @@ int vlan_qos_map_parse(const char *s, bool egress, VlanQosMapping **ret, size_t 
                         return r;
                 for (size_t j = 0; j < i; j++)
                         if (map[j].from == map[i].from)
-                                return fail(ret_reason, "priority %u is mapped twice", map[i].from);
+                                return reason_invalid(ret_reason, "priority %u is mapped twice", map[i].from);
         }
         *ret = TAKE_PTR(map);
         *ret_n = n;
@@ -205,7 +191,7 @@ static int vlan_range_parse(const char *word, VlanSet *set, char **ret_reason) {
         if (dash && (r = vlan_id_parse(dash + 1, &hi, ret_reason)) < 0)
                 return r;
         if (hi < lo)
-                return fail(ret_reason, "VLAN range '%s' runs backwards", word);
+                return reason_invalid(ret_reason, "VLAN range '%s' runs backwards", word);
         for (unsigned id = lo; id <= hi; id++)
                 vlan_set_add(set, (uint16_t) id);
         return 0;
@@ -272,7 +258,7 @@ int port_config_to_entries(const PortConfig *c, BridgeVlanEntry **ret, size_t *r
                 if (c->native_vlan != 0 && (r = vlan_id_validate(c->native_vlan, ret_reason)) < 0)
                         return r;
                 if (c->native_vlan == 0 && vlan_set_count(&c->allowed) == 0)
-                        return fail(ret_reason, "a trunk port needs allowed VLANs or a native VLAN");
+                        return reason_invalid(ret_reason, "a trunk port needs allowed VLANs or a native VLAN");
                 if (!(e = calloc(vlan_set_count(&c->allowed) + 1, sizeof(*e))))
                         return -ENOMEM;
                 for (unsigned id = VLAN_ID_MIN; id <= VLAN_ID_MAX; id++)
@@ -281,7 +267,7 @@ int port_config_to_entries(const PortConfig *c, BridgeVlanEntry **ret, size_t *r
                 if (c->native_vlan != 0)
                         e[n++] = (BridgeVlanEntry) { c->native_vlan, true, true };
         } else
-                return fail(ret_reason, "unknown port mode (valid: access, trunk)");
+                return reason_invalid(ret_reason, "unknown port mode (valid: access, trunk)");
 
         *ret = TAKE_PTR(e);
         *ret_n = n;
@@ -310,14 +296,14 @@ int port_config_from_entries(const BridgeVlanEntry *entries, size_t n, PortConfi
 int vlan_qos_map_validate(const VlanQosMapping *map, size_t n, bool egress, char **ret_reason) {
         for (size_t i = 0; i < n; i++) {
                 if (!egress && map[i].from > 7)
-                        return fail(ret_reason, "ingress priority mapping %u:%u: %u is not a PCP value (0–7)", map[i].from,
-                                    map[i].to, map[i].from);
+                        return reason_invalid(ret_reason, "ingress priority mapping %u:%u: %u is not a PCP value (0–7)", map[i].from,
+                                              map[i].to, map[i].from);
                 if (egress && map[i].to > 7)
-                        return fail(ret_reason, "egress priority mapping %u:%u: %u is not a PCP value (0–7)", map[i].from,
-                                    map[i].to, map[i].to);
+                        return reason_invalid(ret_reason, "egress priority mapping %u:%u: %u is not a PCP value (0–7)", map[i].from,
+                                              map[i].to, map[i].to);
                 for (size_t j = 0; j < i; j++)
                         if (map[j].from == map[i].from)
-                                return fail(ret_reason, "priority %u is mapped twice", map[i].from);
+                                return reason_invalid(ret_reason, "priority %u is mapped twice", map[i].from);
         }
         return 0;
 }

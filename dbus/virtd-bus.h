@@ -39,6 +39,7 @@ enum {
         VIRTD_FLAG_INTERACTIVE = 1ULL << 0, /* allow polkit to ask the caller for a password */
         VIRTD_FLAG_RUNTIME = 1ULL << 1,     /* change the live state only, do not save it */
 };
+#define VIRTD_FLAGS_KNOWN ((uint64_t) (VIRTD_FLAG_INTERACTIVE | VIRTD_FLAG_RUNTIME))
 
 /* Maps the names above to errno values, so errors round-trip between daemon and client. */
 extern const sd_bus_error_map virtd_error_map[];
@@ -61,3 +62,35 @@ int virtd_bus_error_setf(sd_bus_error *e, int error, const char *format, ...) __
  * and a negative errno on failure.
  */
 int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret);
+
+/* Like virtd_bus_message_read_strv(), for an "a(ss)": the pairs flattened into name, value, name, value, ... */
+int virtd_bus_message_read_pairs(sd_bus_message *m, char ***ret);
+
+/* Refuses flags outside VIRTD_FLAGS_KNOWN with InvalidArgument "Unknown flags 0x… (known: 0x3)."; the wording
+ * the group and rules methods have always used. */
+int virtd_bus_check_known_flags(uint64_t flags, sd_bus_error *error);
+
+/* One key of an a{sv} settings argument and the signature its variant must hold. */
+typedef struct VirtdBusSetting {
+        const char *key;
+        const char *signature;
+} VirtdBusSetting;
+
+/* Reads the value of one known setting; the message is positioned inside its variant. */
+typedef int (*virtd_bus_setting_handler_t)(sd_bus_message *m, const char *key, void *userdata, sd_bus_error *error);
+
+/**
+ * virtd_bus_read_settings() - decode an a{sv} of named settings, one handler call per entry.
+ * @m: the message, positioned at the a{sv}
+ * @what: the object the settings are for, starting each error message ("VLAN eth0.10 in host")
+ * @known: the settings accepted, in the order the error message lists them, ended by an entry with key NULL
+ * @handler: called for each entry once its variant is entered; it leaves the variant to this function
+ * @userdata: passed to @handler
+ * @error: set to InvalidArgument naming @what and the key for an unknown key or a variant of the wrong type
+ *
+ * Pure decoding: it touches nothing but the message, so that it can be fuzzed.
+ *
+ * Return: 0 when every entry was read, a negative errno otherwise (the first one @handler returned).
+ */
+int virtd_bus_read_settings(sd_bus_message *m, const char *what, const VirtdBusSetting *known,
+                            virtd_bus_setting_handler_t handler, void *userdata, sd_bus_error *error);

@@ -1,6 +1,7 @@
 /* harness.c: integration test fixture: a private system bus, the polkitd mock and the built virtd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <grp.h>
 #include <dirent.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,6 +290,27 @@ static void start_polkit(TestEnv *e) {
 
         e->polkit_pid = spawn_async(argv, NULL);
         wait_for_name(e, "org.freedesktop.PolicyKit1", e->polkit_pid);
+}
+
+void test_env_start_virtd_in(TestEnv *e, const char *cgroup_base, const char *netns_dir) {
+        g_autofree char *a1 = g_strdup_printf("--cgroup-base=%s", cgroup_base);
+        g_autofree char *a2 = g_strdup_printf("--netns-dir=%s", netns_dir);
+        const char *args[] = { a1, a2, NULL };
+
+        test_env_start_virtd(e, args);
+}
+
+char *test_cgroup_mount_of(const char *controller) {
+        g_autofree char *out = NULL;
+        struct statfs fs;
+
+        if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+                return g_strdup("/sys/fs/cgroup");
+        test_sh(&out, "awk '$0 ~ / - cgroup / { n = split($NF, o, \",\"); for (i = 1; i <= n; i++) if (o[i] == \"%s\") print $5 }' "
+                      "/proc/self/mountinfo | head -n1", controller);
+        g_strstrip(out);
+        g_assert_cmpstr(out, !=, "");
+        return g_steal_pointer(&out);
 }
 
 void test_env_start_virtd(TestEnv *e, const char * const *extra_args) {

@@ -63,6 +63,11 @@ int test_sh(char **ret_stdout, const char *format, ...) G_GNUC_PRINTF(2, 3);
 void test_remove_cgroup_subtree(const char *base);
 /* The same as a deferred cleanup (see test_defer()); base must outlive the test. */
 void test_defer_remove_cgroup_subtree(const char *base);
+/* Where controller's hierarchy is mounted (/sys/fs/cgroup on a unified host), from the mount table, as no
+ * path may be assumed; fails the test when controller has none. */
+char *test_cgroup_mount_of(const char *controller);
+/* Starts virtd confined to the test's own cgroup base and namespace directory, as every sandboxed test does. */
+void test_env_start_virtd_in(TestEnv *e, const char *cgroup_base, const char *netns_dir);
 /* Unmounts whatever is mounted below dir, deepest first. */
 void test_umount_below(const char *dir);
 

@@ -26,19 +26,6 @@ void detect_layout(void) {
         layout.limit = layout.v2 ? "memory.max" : "memory.limit_in_bytes";
 }
 
-/* Where controller's hierarchy is mounted, from the mount table. */
-char *mount_of(const char *controller) {
-        g_autofree char *out = NULL;
-
-        if (layout.v2)
-                return g_strdup("/sys/fs/cgroup");
-        test_sh(&out, "awk '$0 ~ / - cgroup / { n = split($NF, o, \",\"); for (i = 1; i <= n; i++) if (o[i] == \"%s\") print $5 }' "
-                      "/proc/self/mountinfo | head -n1", controller);
-        g_strstrip(out);
-        g_assert_cmpstr(out, !=, "");
-        return g_steal_pointer(&out);
-}
-
 /* The file name of a path (no allocation). */
 const char *base_of(const char *path) {
         const char *s = strrchr(path, '/');

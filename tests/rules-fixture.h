@@ -28,7 +28,6 @@ typedef struct Fixture {
 } Fixture;
 
 void detect_layout(void);
-char *mount_of(const char *controller);
 const char *base_of(const char *path);
 void fixture_start_with(Fixture *f, bool polkit);
 void fixture_start(Fixture *f);

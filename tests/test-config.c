@@ -18,26 +18,6 @@ typedef struct Fixture {
         char *veth_a, *veth_b;
 } Fixture;
 
-static bool cgroup_v2(void) {
-        g_autofree char *fs = NULL;
-
-        test_sh(&fs, "stat -f -c %%T /sys/fs/cgroup");
-        return g_str_has_prefix(fs, "cgroup2");
-}
-
-/* The pids hierarchy, wherever this host mounts it (v1 hybrid here, the unified tree in the qemu lane). */
-static char *pids_mount(void) {
-        g_autofree char *out = NULL;
-
-        if (cgroup_v2())
-                return g_strdup("/sys/fs/cgroup");
-        test_sh(&out, "awk '$0 ~ / - cgroup / { n = split($NF, o, \",\"); for (i = 1; i <= n; i++) if (o[i] == \"pids\") print $5 }' "
-                      "/proc/self/mountinfo | head -n1");
-        g_strstrip(out);
-        g_assert_cmpstr(out, !=, "");
-        return g_steal_pointer(&out);
-}
-
 static void fixture_cleanup(void *data) {
         Fixture *f = data;
 
@@ -90,12 +70,8 @@ static void fixture_start_full(Fixture *f, bool start_virtd, bool polkit) {
         test_env_start(&f->e, &o);
         f->netns_dir = g_build_filename(f->e.dir, "netns", NULL);
         test_defer(fixture_cleanup, f);
-        if (start_virtd) {
-                g_autofree char *a1 = g_strdup_printf("--cgroup-base=%s", f->base);
-                g_autofree char *a2 = g_strdup_printf("--netns-dir=%s", f->netns_dir);
-                const char *args[] = { a1, a2, NULL };
-                test_env_start_virtd(&f->e, args);
-        }
+        if (start_virtd)
+                test_env_start_virtd_in(&f->e, f->base, f->netns_dir);
 }
 
 static void fixture_start(Fixture *f, bool start_virtd) {
@@ -103,11 +79,7 @@ static void fixture_start(Fixture *f, bool start_virtd) {
 }
 
 static void start_virtd(Fixture *f) {
-        g_autofree char *a1 = g_strdup_printf("--cgroup-base=%s", f->base);
-        g_autofree char *a2 = g_strdup_printf("--netns-dir=%s", f->netns_dir);
-        const char *args[] = { a1, a2, NULL };
-
-        test_env_start_virtd(&f->e, args);
+        test_env_start_virtd_in(&f->e, f->base, f->netns_dir);
 }
 
 static void fixture_stop(Fixture *f) {
@@ -194,7 +166,7 @@ static void assert_live(Fixture *f, const char *pids_max) {
         g_autofree char *cmd_a = g_strdup_printf("ip -o -4 addr show dev %s", f->veth_a);
         g_autofree char *cmd_b = g_strdup_printf("ip -o -4 addr show dev %s", f->veth_b);
         g_autofree char *a = ns_sh(f, f->ns_a, cmd_a), *b = ns_sh(f, f->ns_b, cmd_b);
-        g_autofree char *mount = pids_mount();
+        g_autofree char *mount = test_cgroup_mount_of("pids");
         g_autofree char *file = g_strdup_printf("%s%s/web/pids.max", mount, f->base), *value = NULL;
 
         g_assert_nonnull(a);
@@ -215,7 +187,7 @@ static void assert_live(Fixture *f, const char *pids_max) {
 
 static void assert_gone(Fixture *f, const char *sub) {
         g_autofree char *fa = g_build_filename(f->netns_dir, f->ns_a, NULL), *fb = g_build_filename(f->netns_dir, f->ns_b, NULL);
-        g_autofree char *mount = pids_mount();
+        g_autofree char *mount = test_cgroup_mount_of("pids");
         g_autofree char *dir = g_strdup_printf("%s%s/%s", mount, f->base, sub);
 
         g_assert_false(g_file_test(fa, G_FILE_TEST_EXISTS));
@@ -224,7 +196,7 @@ static void assert_gone(Fixture *f, const char *sub) {
 }
 
 static void assert_gone_group(Fixture *f, const char *sub) {
-        g_autofree char *mount = pids_mount();
+        g_autofree char *mount = test_cgroup_mount_of("pids");
         g_autofree char *dir = g_strdup_printf("%s%s/%s", mount, f->base, sub);
 
         g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
@@ -232,7 +204,7 @@ static void assert_gone_group(Fixture *f, const char *sub) {
 
 /* Tears the live state down behind virtd's back (it is stopped): namespaces unbound, the group removed. */
 static void teardown_live(Fixture *f) {
-        g_autofree char *mount = pids_mount();
+        g_autofree char *mount = test_cgroup_mount_of("pids");
 
         test_umount_below(f->netns_dir);
         test_sh(NULL, "rm -f %s/%s %s/%s; rmdir %s%s/web", f->netns_dir, f->ns_a, f->netns_dir, f->ns_b, mount, f->base);
@@ -318,7 +290,7 @@ static void test_boot_apply_restart_roundtrip(void) {
         teardown_live(&f);
 
         /* libcgroup's own cgconfigparser accepts the file virtd saved and makes the same group. */
-        g_autofree char *mount = pids_mount(), *value = NULL;
+        g_autofree char *mount = test_cgroup_mount_of("pids"), *value = NULL;
         g_autofree char *file = g_strdup_printf("%s%s/web/pids.max", mount, f.base);
         g_assert_cmpint(test_sh(NULL, "cgconfigparser -l %s/cgconfig.conf", f.e.config_dir), ==, 0);
         g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
@@ -517,7 +489,7 @@ static void test_import(void) {
         /* Reload (systemctl reload virtd) re-plans and applies. */
         g_clear_pointer(&out, g_free);
         g_assert_cmpint(test_virtctl(&f.e, &out, NULL, "reload", NULL), ==, 0);
-        mount = pids_mount();
+        mount = test_cgroup_mount_of("pids");
         file = g_strdup_printf("%s%s/imp/pids.max", mount, f.base);
         g_assert_true(g_file_get_contents(file, &value, NULL, NULL));
         g_assert_cmpstr(g_strstrip(value), ==, "34");
@@ -534,7 +506,7 @@ static void test_kill_during_save(void) {
         fixture_start(&f, false);
         write_groups(&f, "web", "100");
         start_virtd(&f);
-        mount = pids_mount();
+        mount = test_cgroup_mount_of("pids");
         before = read_config(&f, "cgconfig.conf");
         g_assert_cmpint(test_sh(NULL, "echo 200 > %s%s/web/pids.max", mount, f.base), ==, 0);
         g_assert_cmpint(sd_bus_message_new_method_call(f.e.bus, &call, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT,

@@ -53,21 +53,8 @@ static void detect_layout(void) {
         layout.memory_limit = layout.v2 ? "memory.max" : "memory.limit_in_bytes";
 }
 
-/* Where controller's hierarchy is mounted: from the mount table, as no path may be assumed. */
-static char *mount_of(const char *controller) {
-        g_autofree char *out = NULL;
-
-        if (layout.v2)
-                return g_strdup("/sys/fs/cgroup");
-        test_sh(&out, "awk '$0 ~ / - cgroup / { n = split($NF, o, \",\"); for (i = 1; i <= n; i++) if (o[i] == \"%s\") print $5 }' "
-                      "/proc/self/mountinfo | head -n1", controller);
-        g_strstrip(out);
-        g_assert_cmpstr(out, !=, "");
-        return g_steal_pointer(&out);
-}
-
 static char *cg_path(Fixture *f, const char *controller, const char *group, const char *file) {
-        g_autofree char *mount = mount_of(controller);
+        g_autofree char *mount = test_cgroup_mount_of(controller);
 
         return g_strdup_printf("%s%s%s%s%s", mount, f->base, streq_str(group, "/") ? "" : group, file ? "/" : "", file ? file : "");
 }
@@ -428,7 +415,7 @@ static void test_list_and_controllers(void) {
                 if (!ctl_row(ctl, cols[0], &version, &hierarchy, &mount))
                         g_error("/proc/cgroups lists %s, virtctl group controllers does not", cols[0]);
                 if (version == 1) {
-                        g_autofree char *m = mount_of(cols[0]);
+                        g_autofree char *m = test_cgroup_mount_of(cols[0]);
                         g_assert_cmpuint(hierarchy, ==, (unsigned) atoi(cols[1]));
                         g_assert_cmpstr(mount, ==, m);
                 }
@@ -452,7 +439,7 @@ static void test_list_and_controllers(void) {
                 }
         }
         ctl_json = virtctl_ok(&f, "--json", "group", "controllers", NULL);
-        g_autofree char *mem_mount = mount_of("memory");
+        g_autofree char *mem_mount = test_cgroup_mount_of("memory");
         g_autofree char *want_mem = g_strdup_printf("\"name\":\"memory\",\"version\":%d,", layout.v2 ? 2 : 1);
         g_assert_nonnull(strstr(ctl_json, want_mem));
         g_assert_nonnull(strstr(ctl_json, mem_mount));

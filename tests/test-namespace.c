@@ -420,6 +420,9 @@ static void test_bad_input(void) {
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "'10.0.0.300/24' is not an IPv4 or IPv6 address");
         assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "mtu", "s", "big", (uint64_t) 0), &e,
                      VIRTD_ERROR_INVALID_ARGUMENT, "setting 'mtu' must have type 'u'");
+        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "colour", "s", "red", (uint64_t) 0), &e,
+                     VIRTD_ERROR_INVALID_ARGUMENT,
+                     "Link zb0: unknown setting 'colour' (known: name, namespace, up, mtu, mac, add-addresses, remove-addresses).");
         assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "mac", "s", "01:00:5e:00:00:01", (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "multicast");
         /* All or nothing: rename + move + a refused MTU leaves the link where and as it was. */

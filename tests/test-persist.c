@@ -31,10 +31,7 @@ static void fixture_start(Fixture *f) {
         test_env_start(&f->e, &o);
         f->netns_dir = g_build_filename(f->e.dir, "netns", NULL);
         test_defer(fixture_cleanup, f);
-        g_autofree char *a1 = g_strdup_printf("--cgroup-base=%s", f->base);
-        g_autofree char *a2 = g_strdup_printf("--netns-dir=%s", f->netns_dir);
-        const char *args[] = { a1, a2, NULL };
-        test_env_start_virtd(&f->e, args);
+        test_env_start_virtd_in(&f->e, f->base, f->netns_dir);
 }
 
 static void fixture_stop(Fixture *f) {

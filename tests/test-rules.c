@@ -110,7 +110,7 @@ static void test_rule_forms(void) {
         assert_lands(&f, p, "memory", dest);
         assert_lands(&f, p, "pids", dest);
         {
-                g_autofree char *mount = mount_of("memory"), *limit = NULL;
+                g_autofree char *mount = test_cgroup_mount_of("memory"), *limit = NULL;
                 g_autofree char *lfile = g_strdup_printf("%s%s%s/%s", mount, f.base, dest, layout.limit);
                 g_assert_true(g_file_get_contents(lfile, &limit, NULL, NULL));
                 g_assert_cmpstr(g_strstrip(limit), ==, "67108864");
@@ -165,7 +165,7 @@ static void test_template_perm(void) {
         p = spawn_as(65534, 65534, np);
         assert_lands(&f, p, "memory", "/people/nobody");
         assert_lands(&f, p, "pids", "/people/nobody");
-        mount = mount_of("memory");
+        mount = test_cgroup_mount_of("memory");
         dir = g_strdup_printf("%s%s/people/nobody", mount, f.base);
         /* The directory: the admin owner and dperm. */
         g_assert_cmpint(stat(dir, &st), ==, 0);
@@ -188,7 +188,7 @@ static void test_template_perm(void) {
         g_assert_cmpstr(g_strstrip(value), ==, "33554432");
         g_clear_pointer(&value, g_free);
         g_free(mount);
-        mount = mount_of("pids");
+        mount = test_cgroup_mount_of("pids");
         pids_file = g_strdup_printf("%s%s/people/nobody/pids.max", mount, f.base);
         g_assert_true(g_file_get_contents(pids_file, &value, NULL, NULL));
         g_assert_cmpstr(g_strstrip(value), ==, "77");
@@ -265,7 +265,7 @@ static void test_escape_and_loop(void) {
         g_usleep(300 * 1000);
         g_autofree char *where = group_of(&f, p, "memory");
         g_assert_false(strstr(where, ".."));
-        mount = mount_of("memory");
+        mount = test_cgroup_mount_of("memory");
         escaped = g_strdup_printf("%s/%s", mount, comm + 6);
         g_assert_false(g_file_test(escaped, G_FILE_TEST_EXISTS));
         loopdir = g_strdup_printf("%s%s/loop", mount, f.base);
