@@ -44,8 +44,9 @@ char *fault_group_value(FaultFixture *f, const char *controller, const char *sub
 /* The mount point of a cgroup v1 controller's hierarchy, or NULL (e.g. on cgroup v2 only). */
 char *fault_v1_mount(const char *controller);
 
-/* The names a List method returns (first member of each struct), sorted, with duplicates kept. */
-char *fault_list_names(FaultFixture *f, const char *method, const char *signature, const char *ns);
+/* The names a List method returns (the string member number field of each struct, from 0), sorted, with
+ * duplicates kept; ns is the method's argument or NULL for none. */
+char *fault_list_names(FaultFixture *f, const char *method, const char *signature, unsigned field, const char *ns);
 
 /* Like g_assert_cmpstr, but shows both texts in full. */
 #define assert_text(got, want)                                                                              \

@@ -82,7 +82,7 @@ static void assert_state(Kills *k, int cg, int net) {
         g_autofree char *groups = fault_groups(&k->f), *namespaces = fault_namespaces(&k->f);
         g_autofree char *common = fault_group_value(&k->f, "pids", "common", "pids.max");
         g_autofree char *own = fault_group_value(&k->f, "pids", k->v[cg].own, "pids.max");
-        g_autofree char *listed = fault_list_names(&k->f, "ListNamespaces", "saso", NULL);
+        g_autofree char *listed = fault_list_names(&k->f, "ListNamespaces", "saso", 0, NULL);
         g_autofree char *want_listed = g_strdup(k->v[net].namespaces);
         g_autofree char *host = NULL;
 
@@ -104,7 +104,7 @@ static void assert_state(Kills *k, int cg, int net) {
                         g_string_append_printf(names, "%s\n", *l + 5);
         assert_text(listed, names->str);
         g_string_free(names, TRUE);
-        g_autofree char *listed_groups = fault_list_names(&k->f, "ListGroups", "saso", NULL);
+        g_autofree char *listed_groups = fault_list_names(&k->f, "ListGroups", "saso", 0, NULL);
         g_auto(GStrv) g = g_strsplit(listed_groups, "\n", -1);
         for (guint i = 1; g[i]; i++)
                 if (*g[i] && g_str_equal(g[i], g[i - 1]))

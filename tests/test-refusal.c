@@ -80,8 +80,8 @@ static char *kernel_state(Refusal *t, const Case *c) {
         g_autofree char *value = fault_group_value(&t->f, c->controller, c->name,
                                                     g_str_equal(c->controller, "devices") ? "devices.list" : c->param);
         g_autofree char *pids = fault_group_value(&t->f, "pids", "a0", "pids.max");
-        g_autofree char *listed_groups = fault_list_names(&t->f, "ListGroups", "saso", NULL);
-        g_autofree char *listed_ns = fault_list_names(&t->f, "ListNamespaces", "saso", NULL);
+        g_autofree char *listed_groups = fault_list_names(&t->f, "ListGroups", "saso", 0, NULL);
+        g_autofree char *listed_ns = fault_list_names(&t->f, "ListNamespaces", "saso", 0, NULL);
         g_autofree char *host = NULL;
 
         (void) test_sh(&host, "ip -o link show | grep -c -E '%s|%s'", t->veth_a, t->veth_b);
