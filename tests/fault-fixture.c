@@ -130,7 +130,7 @@ char *fault_groups(FaultFixture *f) {
 char *fault_namespaces(FaultFixture *f) {
         g_autofree char *cmd = g_strdup_printf(
                 "{ [ -d %s ] && ls -1 %s | sed 's/^/file /'; "
-                "  awk -v d=%s/ 'index($5, d) == 1 { print \"mount \" substr($5, length(d) + 1) }' /proc/self/mountinfo; } | sort",
+                "  awk -v d=%s/ 'index($5, d) == 1 { print \"mount \" substr($5, length(d) + 1) }' /proc/self/mountinfo; } | sort -u",
                 f->netns_dir, f->netns_dir, f->netns_dir);
         return sh_out(cmd);
 }

@@ -35,7 +35,8 @@ int fault_call(FaultFixture *f, const char *method, sd_bus_error *error);
 
 /* Relative directories below the base in every hierarchy ("hierarchy:sub"), sorted, one a line. */
 char *fault_groups(FaultFixture *f);
-/* The namespace files in the directory and the mounts on them: "file NAME" and "mount NAME" lines. */
+/* The namespace files in the directory and the mounts on them: "file NAME" and "mount NAME" lines (a mount
+ * seen twice through a shared peer, as on the qemu lane's root, is one line). */
 char *fault_namespaces(FaultFixture *f);
 /* The link names (without lo) in namespace ns of the directory, sorted, one a line. */
 char *fault_links(FaultFixture *f, const char *ns);
