@@ -772,6 +772,17 @@ static int adopt_named(ApplyContext *c) {
         return 0;
 }
 
+/* A virtd killed while creating or deleting one of its namespaces leaves an unbound file, on which the next
+ * creation of that name would fail. Only owned names are looked at: a file of another tool's is never ours. */
+static void remove_stale_namespaces(Manager *m, char **owned) {
+        for (char **s = owned; s && *s; s++) {
+                const char *name = startswith(*s, "namespace ");
+
+                if (name)
+                        (void) namespace_remove_stale(m, name);
+        }
+}
+
 int apply_boot(Manager *m) {
         _cleanup_(apply_context_done) ApplyContext c = {};
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -790,6 +801,7 @@ int apply_boot(Manager *m) {
         if ((r = adopt_named(&c)) < 0 || (r = owned_intend(m, &c, 0, c.plan->n_steps)) < 0)
                 log_warning_errno(r, "Cannot write the ownership record: %m");
         c.owned_write_at_end = true;
+        remove_stale_namespaces(m, c.owned);
         /* The steps of one top-level object are adjacent in the plan; each object is applied on its own, so a
          * broken entry leaves the rest of the host configured. */
         for (size_t i = 0; i < c.plan->n_steps;) {

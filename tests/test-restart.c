@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "fault-fixture.h"
@@ -125,9 +126,27 @@ static void restart_test_done(Restart *t) {
         g_free(t->veth_a), g_free(t->veth_b), g_free(t->link_foreign), g_free(t->link_foreign_peer);
 }
 
-/* After a clean stop, after kill -9, and without the ownership record (a Save killed before writing it): the
- * same objects, listed once, no step planned; an Apply then touches nothing of the others', and a file that
- * drops virtd's objects deletes those and only those. */
+/* What a virtd killed inside a namespace deletion leaves: the file, nothing bound on it. The veth pair goes
+ * with the namespace, once the kernel has cleaned it up. */
+static void leave_stale_file(Restart *t) {
+        g_autofree char *path = g_build_filename(t->f.netns_dir, t->ns_drop, NULL);
+
+        g_assert_cmpint(umount2(path, MNT_DETACH), ==, 0);
+        g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+        for (int i = 0;; i++) {
+                g_autofree char *links = fault_links(&t->f, t->ns_keep);
+
+                if (!strstr(links, t->veth_a))
+                        break;
+                g_assert_cmpint(i, <, 500);
+                g_usleep(10000);
+        }
+}
+
+/* After a clean stop, after kill -9, without the ownership record (a Save killed before writing it) and with
+ * an unbound namespace file (a kill inside a namespace deletion): the same objects, listed once, no step
+ * planned; an Apply then touches nothing of the others', and a file that drops virtd's objects deletes those
+ * and only those. */
 static void test_readopt(gconstpointer data) {
         const char *how = data;
         Restart t = {};
@@ -147,6 +166,8 @@ static void test_readopt(gconstpointer data) {
         owned_path = g_build_filename(t.f.e.state_dir, "owned", NULL);
         if (g_str_equal(how, "no-record"))
                 g_assert_cmpint(unlink(owned_path), ==, 0);
+        if (g_str_equal(how, "stale-file"))
+                leave_stale_file(&t);
         fault_start_virtd(&t.f);
         after = state(&t);
         assert_text(after, before);
@@ -191,5 +212,6 @@ int main(int argc, char *argv[]) {
         g_test_add_data_func("/restart/readopt-after-stop", "stop", test_readopt);
         g_test_add_data_func("/restart/readopt-after-kill", "kill", test_readopt);
         g_test_add_data_func("/restart/readopt-without-record", "no-record", test_readopt);
+        g_test_add_data_func("/restart/readopt-stale-namespace-file", "stale-file", test_readopt);
         return g_test_run();
 }
