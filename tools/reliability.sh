@@ -161,6 +161,9 @@ valgrind_tests=$(grep -E '^ *[0-9]+/[0-9]+ ' "$tmp/valgrind" | sed 's/^ *[0-9]*\
         echo "  before the kill was never recorded and a later file without it left it behind. Creations are now"
         echo "  recorded before their step, deletions forgotten after it; the boot-time apply adopts live objects"
         echo "  the files name (a Save killed between a file and the record)."
+        echo "- kill -9 inside a namespace creation or deletion left the namespace file with nothing bound on it;"
+        echo "  the next creation of that name failed with EEXIST. virtd now removes such files of the namespaces"
+        echo "  it owns when it starts."
         echo "- An empty parameter value (cpuset.cpus = \"\") never reached the kernel: libcgroup writes nothing and"
         echo "  reports success, so Apply claimed a change that did not happen. It is now written as a newline."
         echo
