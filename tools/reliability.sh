@@ -129,7 +129,7 @@ valgrind_tests=$(grep -E '^ *[0-9]+/[0-9]+ ' "$tmp/valgrind" | sed 's/^ *[0-9]*\
         echo "| leaked or missing groups, namespaces, links after the restart (kernel compared with the files) | ${kill_leaked:-?} |"
         echo "| Save into a full 64 KiB tmpfs | ${full_disk:-?}; old file byte-identical, no temporary file |"
         echo "| Applies refused by the kernel (EBUSY memory limit below usage, ENOSPC empty cpuset with a task, EPERM device its parent denies), rolled back to the exact state before | ${refusals:-0} of 3 |"
-        echo "| restart re-adoption (after stop, kill -9, lost ownership record): duplicates, others' objects touched | $readopt |"
+        echo "| restart re-adoption (after stop, kill -9, lost ownership record, unbound namespace file): duplicates, others' objects touched | $readopt |"
         echo
         echo "## systemd-analyze security (tests/vm system mode, Debian's systemd)"
         echo
