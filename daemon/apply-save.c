@@ -71,13 +71,17 @@ int apply_save(Manager *m, sd_bus_error *error) {
             (r = save_capture_groups(m, c.want_cg, file_groups)) < 0 || (r = save_capture_links(m, c.want_net, c.owned)) < 0 ||
             (r = cgconfig_serialize(c.want_cg, &cg)) < 0 || (r = netconf_serialize(c.want_net, &net)) < 0)
                 return virtd_bus_error_setf(error, r, "Cannot serialize the live state: %s", strerror(-r));
-        if ((r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0 ||
-            (r = replace_file(m, "network.conf", net, config_validate_netconf, error)) < 0)
+        /* What a file names is ours from the moment it is written, so each file's objects are recorded right
+         * after it. Killed between a file and its record, virtd adopts the objects at the next start. */
+        if ((r = replace_file(m, "cgconfig.conf", cg, config_validate_cgconfig, error)) < 0)
                 return r;
-        /* What the files name is ours from now on. */
         for (size_t i = 0; i < c.live_cg->n_groups; i++)
                 if ((r = owned_mark(&c.owned, "group", c.live_cg->groups[i].name, true)) < 0)
                         return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
+        if ((r = owned_write(m, c.owned)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
+        if ((r = replace_file(m, "network.conf", net, config_validate_netconf, error)) < 0)
+                return r;
         for (size_t i = 0; i < c.want_net->n_objects; i++) {
                 const NetObject *o = &c.want_net->objects[i];
                 _cleanup_free_ char *port = NULL;

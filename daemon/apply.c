@@ -632,18 +632,53 @@ static void step_undo(Manager *m, const PlanStep *s, StepUndo *u) {
                             e.message ? e.message : strerror(-r));
 }
 
-/* Records a created object as virtd's (or forgets a deleted one) in the ownership record. */
-static void owned_note(ApplyContext *c, const PlanStep *s) {
+/* One write of the record per call, not per step: each is an atomic replace with fsync (~2 ms), which made a
+ * 1,000-group Apply spend most of its time there. The boot-time apply's many runs leave it to their caller. */
+static int owned_flush(Manager *m, ApplyContext *c) {
+        int r;
+
+        if (!c->owned_dirty || c->owned_write_at_end)
+                return 0;
+        if ((r = owned_write(m, c->owned)) < 0)
+                return r;
+        c->owned_dirty = false;
+        return 0;
+}
+
+/* Marks (@add) or unmarks the object a creating or deleting step names in the ownership record, in memory. */
+static int step_own(ApplyContext *c, const PlanStep *s, bool add) {
         _cleanup_free_ char *name = NULL;
-        const char *kind = plan_kind_to_string(s->kind);
 
         if (s->action == PLAN_CHANGE || s->kind == PLAN_ADDRESS || s->kind == PLAN_PARAMETER)
-                return;
+                return 0;
         /* "port BRIDGE LINK": the port's name in the record is its bridge and its link. */
         if (s->kind == PLAN_PORT && asprintf(&name, "%s %s", s->param, s->name) < 0)
-                return;
-        if (owned_mark(&c->owned, kind, name ? name : s->name, s->action == PLAN_CREATE) >= 0)
-                c->owned_dirty = true;
+                return -ENOMEM;
+        c->owned_dirty = true;
+        return owned_mark(&c->owned, plan_kind_to_string(s->kind), name ? name : s->name, add);
+}
+
+/* The record names what steps @from..@to create before they run, and forgets what they deleted after: a
+ * virtd killed in between leaves at worst a record of an object that does not exist (harmless, as only live
+ * objects are deleted), never an object of its own that it would no longer recognize. */
+static int owned_intend(Manager *m, ApplyContext *c, size_t from, size_t to) {
+        int r;
+
+        for (size_t i = from; i < to; i++)
+                if (c->plan->steps[i].action == PLAN_CREATE && (r = step_own(c, &c->plan->steps[i], true)) < 0)
+                        return r;
+        return owned_flush(m, c);
+}
+
+/* After the steps: deletions done are forgotten; on failure, the creations (now undone) too. */
+static void owned_settle(Manager *m, ApplyContext *c, size_t from, size_t to, bool failed) {
+        for (size_t i = from; i < to; i++) {
+                const PlanStep *s = &c->plan->steps[i];
+
+                if (failed ? s->action == PLAN_CREATE : s->action == PLAN_DELETE)
+                        (void) step_own(c, s, false);
+        }
+        (void) owned_flush(m, c);
 }
 
 int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progress_fn progress, sd_bus_error *error) {
@@ -654,6 +689,8 @@ int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progres
         assert(m && c && c->plan && to <= c->plan->n_steps);
         if (!(undo = calloc(to - from + 1, sizeof(StepUndo))))
                 return -ENOMEM;
+        if ((r = owned_intend(m, c, from, to)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot write the ownership record: %s", strerror(-r));
         for (i = from; i < to; i++) {
                 const PlanStep *s = &c->plan->steps[i];
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -677,16 +714,7 @@ int apply_run(Manager *m, ApplyContext *c, size_t from, size_t to, apply_progres
         if (r < 0)
                 while (i-- > from)
                         step_undo(m, &c->plan->steps[i], &undo[i - from]);
-        else {
-                for (i = from; i < to; i++)
-                        owned_note(c, &c->plan->steps[i]);
-                /* One write of the record per call, not per step: each is an atomic replace with fsync (~2 ms),
-                 * which made a 1,000-group Apply spend most of its time here. */
-                if (c->owned_dirty && !c->owned_write_at_end) {
-                        (void) owned_write(m, c->owned);
-                        c->owned_dirty = false;
-                }
-        }
+        owned_settle(m, c, from, to, r < 0);
         for (i = from; i < to; i++)
                 port_saved_done(&undo[i - from].port);
         return r < 0 ? r : 0;
@@ -704,6 +732,57 @@ static int failure_add(Manager *m, const char *object, const char *reason) {
         return f->object && f->reason ? 0 : -ENOMEM;
 }
 
+static bool net_named(const NetConfig *want, const NetObject *o) {
+        for (size_t i = 0; i < want->n_objects; i++) {
+                const NetObject *w = &want->objects[i];
+
+                if (w->type == o->type && streq(w->name, o->name) && (o->type != NET_PORT || streq_ptr(w->bridge, o->bridge)))
+                        return true;
+        }
+        return false;
+}
+
+/* Live objects that the files name are ours: a Save killed between writing a file and the ownership record
+ * leaves them unrecorded, and a later file that drops them must still delete them. */
+static int adopt_named(ApplyContext *c) {
+        int r;
+
+        for (size_t i = 0; i < c->live_cg->n_groups; i++) {
+                const char *name = c->live_cg->groups[i].name;
+
+                if (!cgconfig_find_group(c->want_cg, name))
+                        continue;
+                if ((r = owned_mark(&c->owned, "group", name, true)) < 0)
+                        return r;
+                c->owned_dirty = true;
+        }
+        for (size_t i = 0; i < c->live_net->n_objects; i++) {
+                const NetObject *o = &c->live_net->objects[i];
+                _cleanup_free_ char *port = NULL;
+
+                if (!net_named(c->want_net, o))
+                        continue;
+                /* "port BRIDGE LINK", as Save records it. */
+                if (o->type == NET_PORT && asprintf(&port, "%s %s", o->bridge, o->name) < 0)
+                        return -ENOMEM;
+                if ((r = owned_mark(&c->owned, net_object_type_to_string(o->type), port ? port : o->name, true)) < 0)
+                        return r;
+                c->owned_dirty = true;
+        }
+        return 0;
+}
+
+/* A virtd killed while creating or deleting one of its namespaces leaves an unbound file, on which the next
+ * creation of that name would fail. Only owned names are looked at: a file of another tool's is never ours. */
+static void remove_stale_namespaces(Manager *m, char **owned) {
+        for (char **s = owned; s && *s; s++) {
+                const char *name = startswith(*s, "namespace ");
+
+                if (name)
+                        (void) namespace_remove_stale(m, name);
+        }
+}
+
 int apply_boot(Manager *m) {
         _cleanup_(apply_context_done) ApplyContext c = {};
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -717,7 +796,12 @@ int apply_boot(Manager *m) {
                 log_error("Configuration not applied: %s", error.message ? error.message : strerror(-r));
                 return failure_add(m, "configuration", error.message ? error.message : strerror(-r));
         }
+        /* Adopted objects and every creation of the plan are recorded once, before the first step; the runs
+         * below then leave the record to the one write at the end. */
+        if ((r = adopt_named(&c)) < 0 || (r = owned_intend(m, &c, 0, c.plan->n_steps)) < 0)
+                log_warning_errno(r, "Cannot write the ownership record: %m");
         c.owned_write_at_end = true;
+        remove_stale_namespaces(m, c.owned);
         /* The steps of one top-level object are adjacent in the plan; each object is applied on its own, so a
          * broken entry leaves the rest of the host configured. */
         for (size_t i = 0; i < c.plan->n_steps;) {

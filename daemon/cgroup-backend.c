@@ -607,7 +607,9 @@ int cgroup_backend_set(const char *controller, const char *path, const char *nam
         fd = open(file, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return set_message(ret_message, -errno, strerror(errno));
-        if (len > 0 && write(fd, value, len) < 0)
+        /* An empty value goes as "echo '' > FILE" writes it, a newline, which the kernel reads as the empty list;
+         * writing nothing, as libcgroup did, reported success while the kernel never saw the value. */
+        if (write(fd, len > 0 ? value : "\n", len > 0 ? len : 1) < 0)
                 return set_message(ret_message, -errno, strerror(errno));
         return 0;
 }

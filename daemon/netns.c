@@ -339,6 +339,35 @@ static void load_dir(Manager *m, const char *dir) {
         closedir(d);
 }
 
+/* Removes the files a creation or deletion killed half-way left of namespace @name: files nothing is bound
+ * on, which would make the next creation of that name fail with EEXIST. */
+int namespace_remove_stale(Manager *m, const char *name) {
+        NamespaceTable *t = m->namespaces;
+        _cleanup_free_ char *dir = NULL;
+        int removed = 0;
+
+        if (!t || namespace_name_invalid_reason(name) || namespace_find(m, name))
+                return 0;
+        for (NamespaceKind k = 0; k < _NAMESPACE_KIND_MAX; k++) {
+                _cleanup_free_ char *path = NULL;
+                struct stat st;
+
+                if (k == NAMESPACE_NET ? asprintf(&path, "%s/%s", t->netns_dir, name) < 0
+                                       : asprintf(&path, "%s/%s/%s", t->ns_dir, name, namespace_kind_to_string(k)) < 0)
+                        return -ENOMEM;
+                if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || is_nsfs(path))
+                        continue;
+                if (unlink(path) < 0)
+                        return log_warning_errno(errno, "Cannot remove the stale namespace file %s: %m", path);
+                log_notice("Removed %s, left unbound by an interrupted creation or deletion.", path);
+                removed++;
+        }
+        if (asprintf(&dir, "%s/%s", t->ns_dir, name) < 0)
+                return -ENOMEM;
+        (void) rmdir(dir);
+        return removed;
+}
+
 static void namespace_forget(Namespace *ns) {
         namespace_dbus_emit_removed(ns);
         apply_drift_schedule(ns->manager);

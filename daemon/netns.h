@@ -83,6 +83,9 @@ int namespace_pids(Namespace *ns, pid_t **ret, size_t *ret_n);
 int namespace_delete(Namespace *ns, bool force);
 
 /* The bind-mounted file of one kind; the caller frees it. */
+/* Unbound files of namespace @name (not registered) left by a killed creation or deletion are removed;
+ * returns how many. Called only for names virtd owns. */
+int namespace_remove_stale(Manager *m, const char *name);
 char *namespace_kind_path(Namespace *ns, NamespaceKind kind);
 /* Reads the hostname of a uts namespace; NULL without uts. */
 int namespace_hostname(Namespace *ns, char **ret);

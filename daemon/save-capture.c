@@ -74,8 +74,19 @@ static int peer_namespace(Manager *m, Namespace *ns, int nsid, Namespace **ret) 
         return -ENOENT;
 }
 
+/* Without the IPv6 link-local addresses: the kernel makes them itself from the link's random MAC, so saving
+ * them would pin an address the recreated link does not have and make every Save differ. */
 static int addresses(Namespace *ns, int ifindex, char ***ret) {
-        return netlink_get_addresses(link_netns_fd(ns), ifindex, ret);
+        _cleanup_strv_free_ char **all = NULL;
+        int r;
+
+        *ret = NULL;
+        if ((r = netlink_get_addresses(link_netns_fd(ns), ifindex, &all)) < 0)
+                return r;
+        for (char **a = all; a && *a; a++)
+                if (!startswith(*a, "fe80:") && (r = strv_extend(ret, *a)) < 0)
+                        return r;
+        return 0;
 }
 
 /* A veth end: its peer, both namespaces and both ends' addresses, read from the kernel. */
