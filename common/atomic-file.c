@@ -1,4 +1,5 @@
 /* atomic-file.c: crash-safe replacement of configuration files, keeping the previous version as FILE~. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -89,6 +90,33 @@ static int keep_backup(const char *path) {
         if (link(path, backup) < 0)
                 return errno == ENOENT ? 0 : -errno;
         return 0;
+}
+
+/* Whether @name is a temporary file of ours for @base: ".#BASE.new…" (named) or ".#BASE.XXXXXX" (mkostemp). */
+static bool is_temp_of(const char *name, const char *base) {
+        size_t l = strlen(base);
+
+        return strncmp(name, ".#", 2) == 0 && strncmp(name + 2, base, l) == 0 && name[2 + l] == '.' && name[3 + l];
+}
+
+int atomic_file_remove_stale(const char *dir, const char *const *bases) {
+        DIR *d = opendir(dir);
+        int n = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        for (struct dirent *de; (de = readdir(d));)
+                for (const char *const *b = bases; *b; b++) {
+                        struct stat st;
+                        if (!is_temp_of(de->d_name, *b) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                            !S_ISREG(st.st_mode))
+                                continue;
+                        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                n++;
+                        break;
+                }
+        closedir(d);
+        return n;
 }
 
 int atomic_write_file(const char *path, const void *contents, size_t size, mode_t mode) {

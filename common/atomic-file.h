@@ -18,6 +18,12 @@
  */
 int atomic_write_file(const char *path, const void *contents, size_t size, mode_t mode);
 
+/*
+ * atomic_file_remove_stale() - remove the temporary files a killed writer left in @dir for the files named in the
+ * NULL-terminated @bases (".#BASE.…", regular files only). Returns how many were removed, or -errno.
+ */
+int atomic_file_remove_stale(const char *dir, const char *const *bases);
+
 /* Checks that @text parses; on failure returns a negative errno and, if @ret_error, a "FILE:LINE:COL: …" text. */
 typedef int (*config_validate_fn)(const char *text, size_t size, const char *filename, char **ret_error);
 

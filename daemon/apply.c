@@ -783,6 +783,19 @@ static void remove_stale_namespaces(Manager *m, char **owned) {
         }
 }
 
+/* A virtd killed between creating and renaming a file's temporary copy leaves ".#FILE.…" behind. */
+static void remove_stale_temp_files(Manager *m) {
+        static const char *const config_files[] = { "cgconfig.conf", "cgrules.conf", "network.conf", NULL };
+        static const char *const state_files[] = { "owned", NULL };
+        int n = atomic_file_remove_stale(m->config_dir, config_files);
+
+        if (n > 0)
+                log_info("Removed %d temporary file(s) a killed write left in %s.", n, m->config_dir);
+        n = atomic_file_remove_stale(m->state_dir, state_files);
+        if (n > 0)
+                log_info("Removed %d temporary file(s) a killed write left in %s.", n, m->state_dir);
+}
+
 int apply_boot(Manager *m) {
         _cleanup_(apply_context_done) ApplyContext c = {};
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -802,6 +815,7 @@ int apply_boot(Manager *m) {
                 log_warning_errno(r, "Cannot write the ownership record: %m");
         c.owned_write_at_end = true;
         remove_stale_namespaces(m, c.owned);
+        remove_stale_temp_files(m);
         /* The steps of one top-level object are adjacent in the plan; each object is applied on its own, so a
          * broken entry leaves the rest of the host configured. */
         for (size_t i = 0; i < c.plan->n_steps;) {

@@ -86,6 +86,40 @@ static int enospc_child(const char *dir) {
         return 0;
 }
 
+/* Only the temporary files of the named bases go: not other files, not symlinks (editor locks), not the files. */
+static void test_remove_stale(void) {
+        static const char *const bases[] = { "cgconfig.conf", "network.conf", NULL };
+        static const char *const stale[] = { ".#cgconfig.conf.new0123abcd4567", ".#network.conf.Ab12Cd", NULL };
+        static const char *const kept[] = { "cgconfig.conf", "cgconfig.conf~", ".#other.conf.new1", ".#cgconfig.conf",
+                                            ".#cgconfig.confX.1", NULL };
+        g_autofree char *dir = g_dir_make_tmp("atomic-XXXXXX", NULL), *lock = g_build_filename(dir, ".#network.conf.lock", NULL);
+
+        for (const char *const *n = stale; *n; n++) {
+                g_autofree char *p = g_build_filename(dir, *n, NULL);
+                g_assert_true(g_file_set_contents(p, "x", 1, NULL));
+        }
+        for (const char *const *n = kept; *n; n++) {
+                g_autofree char *p = g_build_filename(dir, *n, NULL);
+                g_assert_true(g_file_set_contents(p, "x", 1, NULL));
+        }
+        g_assert_cmpint(symlink("root@host.1234", lock), ==, 0);
+        g_assert_cmpint(atomic_file_remove_stale(dir, bases), ==, 2);
+        for (const char *const *n = stale; *n; n++) {
+                g_autofree char *p = g_build_filename(dir, *n, NULL);
+                g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+        }
+        for (const char *const *n = kept; *n; n++) {
+                g_autofree char *p = g_build_filename(dir, *n, NULL);
+                g_assert_true(g_file_test(p, G_FILE_TEST_IS_REGULAR));
+        }
+        g_assert_true(g_file_test(lock, G_FILE_TEST_IS_SYMLINK));
+        g_assert_cmpint(atomic_file_remove_stale(dir, bases), ==, 0);
+        g_autofree char *missing = g_build_filename(dir, "missing", NULL);
+        g_assert_cmpint(atomic_file_remove_stale(missing, bases), ==, 0);
+        g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
+        g_assert_cmpint(system(rm), ==, 0);
+}
+
 static void test_enospc(void) {
         g_autofree char *dir = g_dir_make_tmp("atomic-XXXXXX", NULL);
         int status = 0;
@@ -209,6 +243,7 @@ static void test_kill9(void) {
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/atomic-file/replace-and-backup", test_replace_and_backup);
+        g_test_add_func("/atomic-file/remove-stale", test_remove_stale);
         g_test_add_func("/atomic-file/enospc", test_enospc);
         g_test_add_func("/atomic-file/config-file-replace", test_config_file_replace);
         g_test_add_func("/atomic-file/kill9", test_kill9);

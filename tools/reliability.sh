@@ -128,7 +128,7 @@ valgrind_tests=$(grep -E '^ *[0-9]+/[0-9]+ ' "$tmp/valgrind" | sed 's/^ *[0-9]*\
         echo "| kill -9 points survived (random delay within a measured Apply of ${kill_apply_ms} ms or Save of ${kill_save_ms} ms, half each, restart after every kill) | ${kill_points:-?} |"
         echo "| torn or missing configuration files after a kill (each file byte-equal to the old or the new version) | ${kill_torn:-?} |"
         echo "| leaked or missing groups, namespaces, links after the restart (kernel compared with the files) | ${kill_leaked:-?} |"
-        echo "| stray temporary files (.#FILE.new…) left by a kill between naming the new file and the rename; not removed by virtd yet | ${kill_stray:-?} |"
+        echo "| temporary files (.#FILE.…) a kill left between naming the new file and the rename, all removed by the restarted virtd (the test fails otherwise) | ${kill_stray:-?} |"
         echo "| Save into a full 64 KiB tmpfs | ${full_disk:-?}; old file byte-identical, no temporary file |"
         echo "| Applies refused by the kernel (EBUSY memory limit below usage, ENOSPC empty cpuset with a task, EPERM device its parent denies), rolled back to the exact state before | ${refusals:-0} of 3 |"
         echo "| restart re-adoption (after stop, kill -9, lost ownership record, unbound namespace file): duplicates, others' objects touched | $readopt |"
