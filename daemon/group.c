@@ -871,13 +871,11 @@ static void move_back(char **controllers, char **origins, pid_t pid) {
         }
 }
 
-int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool sticky,
-               sd_bus_error *error) {
+int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, sd_bus_error *error) {
         _cleanup_strv_free_ char **controllers = NULL;
         _cleanup_free_ char *full = NULL;
         char ***origins = NULL;
         size_t nc, moved = 0;
-        Group *g;
         int k = 0;
 
         if (n == 0)
@@ -921,6 +919,23 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                 free(origins[j]);
         }
         free(origins);
+        return k;
+}
+
+void group_moved(GroupRegistry *r, const char *path, const pid_t *pids, size_t n) {
+        Group *g = group_registry_find(r, path);
+
+        if (!g)
+                return;
+        (void) group_watch_tasks(g, pids, n);
+        (void) group_update_populated(g);
+}
+
+int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool sticky,
+               sd_bus_error *error) {
+        int k;
+
+        k = group_attach(r, spec, pids, n, error);
         if (k < 0)
                 return k;
         if (sticky) {
@@ -928,13 +943,10 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                         (void) pid_watch_add(&r->sticky, r->event, pids[i], r, on_sticky_exit);
                 (void) group_dbus_emit_sticky(r);
         }
-        g = group_registry_find(r, spec->path);
-        if (g) {
-                (void) group_watch_tasks(g, pids, n);
-                (void) group_update_populated(g);
-        }
+        group_moved(r, spec->path, pids, n);
         return 0;
 }
+
 
 int group_registry_sticky(GroupRegistry *r, pid_t **ret, size_t *ret_n) {
         size_t n = pid_watch_count(r->sticky), i = 0;
