@@ -184,8 +184,9 @@ static int resolve_names(ProcInfo *i) {
         return 0;
 }
 
-/* Effective ids, as cgrulesengd matches them. -ESRCH when the process is gone or is a kernel thread. */
-static int proc_info_read(pid_t pid, const char *base, ProcInfo *i) {
+/* Effective ids, as cgrulesengd matches them, and with @with_cgroups where the process is. -ESRCH when the
+ * process is gone or is a kernel thread. */
+static int proc_info_read(pid_t pid, const char *base, bool with_cgroups, ProcInfo *i) {
         _cleanup_free_ char *status = NULL;
         char path[64], exe[4096];
         unsigned long ids[2];
@@ -220,7 +221,7 @@ static int proc_info_read(pid_t pid, const char *base, ProcInfo *i) {
         }
         if (!have_uid || !have_gid)
                 return -ESRCH;
-        if ((k = read_cgroups(pid, base, i)) < 0)
+        if (with_cgroups && (k = read_cgroups(pid, base, i)) < 0)
                 return k;
         i->p.name = i->name;
         i->p.path = i->path;
@@ -458,6 +459,13 @@ static int apply_rule(RulesEngine *e, const CgRule *rule, const ProcInfo *info, 
         return 1;
 }
 
+static bool rules_have_ignore(const CgRules *rules) {
+        for (size_t i = 0; i < rules->n_rules; i++)
+                if (rules->rules[i].ignore)
+                        return true;
+        return false;
+}
+
 /* Classifies one process. Returns 1 when a rule matched, 0 when none did (the process stays where it is:
  * virtd never moves a process that no rule matches), -ESRCH when it is gone. */
 static int classify(RulesEngine *e, pid_t pid) {
@@ -467,11 +475,15 @@ static int classify(RulesEngine *e, pid_t pid) {
 
         if (!e->rules || e->rules->n_rules == 0 || is_sticky(e, pid))
                 return 0;
-        k = proc_info_read(pid, e->manager->groups->base, &info);
+        /* Only "ignore" rules match on where a process is; for the others that is read once one matched,
+         * and the many execs on a busy host that match no rule cost a file less each. */
+        k = proc_info_read(pid, e->manager->groups->base, rules_have_ignore(e->rules), &info);
         if (k < 0)
                 return k;
         if (cgrules_match(e->rules, &info.p, &index) < 0)
                 return 0;
+        if (!info.cgroup_text && (k = read_cgroups(pid, e->manager->groups->base, &info)) < 0)
+                return k;
         /* Names only matter for %u and %g; NSS is not asked for every exec on the host. */
         for (size_t i = index; i < e->rules->n_rules && (i == index || e->rules->rules[i].continuation); i++)
                 if (strchr(e->rules->rules[i].destination, '%') && (k = resolve_names(&info)) < 0)
