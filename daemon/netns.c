@@ -319,6 +319,13 @@ static unsigned bound_kinds(NamespaceTable *t, const char *name) {
         return kinds;
 }
 
+/* Whether the netns file of @name is bound: one statfs(), where bound_kinds() makes one per kind. */
+static bool net_bound(NamespaceTable *t, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        return asprintf(&path, "%s/%s", t->netns_dir, name) >= 0 && is_nsfs(path);
+}
+
 static int namespace_add_existing(Manager *m, const char *name, unsigned kinds) {
         Namespace *ns;
         int r;
@@ -406,8 +413,7 @@ static unsigned reconcile(Manager *m) {
 
         for (Namespace *ns = t->list, *next; ns; ns = next) {
                 next = ns->next;
-                if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_NET)) ||
-                    bound_kinds(t, ns->name) & NAMESPACE_KIND_BIT(NAMESPACE_NET))
+                if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_NET)) || net_bound(t, ns->name))
                         continue;
                 log_info("Namespace %s was deleted behind virtd's back.", ns->name);
                 if (ns->kinds == NAMESPACE_KIND_BIT(NAMESPACE_NET)) {
