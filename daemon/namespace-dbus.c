@@ -444,6 +444,9 @@ static int busy_error(Namespace *ns, sd_bus_error *error) {
         r = namespace_pids(ns, &pids, &n);
         if (r < 0)
                 return r;
+        if (n == 0) /* the last one left between the check and this list */
+                return sd_bus_error_setf(error, VIRTD_ERROR_BUSY, "Namespace %s was in use a moment ago; try again.",
+                                         ns->name);
         list = pids_to_string(pids, n);
         return sd_bus_error_setf(error, VIRTD_ERROR_BUSY,
                                  "Namespace %s is in use by %zu process%s (%s); stop %s or delete with force.",
