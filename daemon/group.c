@@ -871,13 +871,20 @@ static void move_back(char **controllers, char **origins, pid_t pid) {
         }
 }
 
-int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool sticky,
-               sd_bus_error *error) {
+static bool in_group_already(char **origins, size_t nc, const char *full) {
+        for (size_t i = 0; i < nc; i++)
+                if (!origins[i] || !streq(origins[i], full))
+                        return false;
+        return true;
+}
+
+int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool skip_present,
+                 sd_bus_error *error) {
         _cleanup_strv_free_ char **controllers = NULL;
         _cleanup_free_ char *full = NULL;
         char ***origins = NULL;
         size_t nc, moved = 0;
-        Group *g;
+        bool any = false;
         int k = 0;
 
         if (n == 0)
@@ -905,6 +912,9 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                 }
                 for (size_t i = 0; i < nc; i++)
                         (void) cgroup_backend_current_path(pids[moved], controllers[i], &origins[moved][i]);
+                if (skip_present && in_group_already(origins[moved], nc, full))
+                        continue;
+                any = true;
                 k = cgroup_backend_attach(full, controllers, pids[moved], &message);
                 if (k < 0) {
                         k = virtd_bus_error_setf(error, -k, "Cannot move process %d into group %s: %s.", (int) pids[moved],
@@ -921,6 +931,23 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                 free(origins[j]);
         }
         free(origins);
+        return k < 0 ? k : any;
+}
+
+void group_moved(GroupRegistry *r, const char *path, const pid_t *pids, size_t n) {
+        Group *g = group_registry_find(r, path);
+
+        if (!g)
+                return;
+        (void) group_watch_tasks(g, pids, n);
+        (void) group_update_populated(g);
+}
+
+int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool sticky,
+               sd_bus_error *error) {
+        int k;
+
+        k = group_attach(r, spec, pids, n, /* skip_present= */ false, error);
         if (k < 0)
                 return k;
         if (sticky) {
@@ -928,13 +955,10 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                         (void) pid_watch_add(&r->sticky, r->event, pids[i], r, on_sticky_exit);
                 (void) group_dbus_emit_sticky(r);
         }
-        g = group_registry_find(r, spec->path);
-        if (g) {
-                (void) group_watch_tasks(g, pids, n);
-                (void) group_update_populated(g);
-        }
+        group_moved(r, spec->path, pids, n);
         return 0;
 }
+
 
 int group_registry_sticky(GroupRegistry *r, pid_t **ret, size_t *ret_n) {
         size_t n = pid_watch_count(r->sticky), i = 0;

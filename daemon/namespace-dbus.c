@@ -434,14 +434,31 @@ static char *pids_to_string(const pid_t *pids, size_t n) {
         return s;
 }
 
-static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+/* The busy error lists the processes inside; the list is only gathered when there are some. */
+static int busy_error(Namespace *ns, sd_bus_error *error) {
         _cleanup_free_ pid_t *pids = NULL;
-        _cleanup_free_ char *list = NULL, *name = NULL, *hostname = NULL;
+        _cleanup_free_ char *list = NULL;
+        size_t n = 0;
+        int r;
+
+        r = namespace_pids(ns, &pids, &n);
+        if (r < 0)
+                return r;
+        if (n == 0) /* the last one left between the check and this list */
+                return sd_bus_error_setf(error, VIRTD_ERROR_BUSY, "Namespace %s was in use a moment ago; try again.",
+                                         ns->name);
+        list = pids_to_string(pids, n);
+        return sd_bus_error_setf(error, VIRTD_ERROR_BUSY,
+                                 "Namespace %s is in use by %zu process%s (%s); stop %s or delete with force.",
+                                 ns->name, n, n == 1 ? "" : "es", strempty(list), n == 1 ? "it" : "them");
+}
+
+static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL, *hostname = NULL;
         NamespaceSpec spec;
         bool save;
         Namespace *ns;
         uint64_t flags;
-        size_t n = 0;
         int force, r;
 
         r = sd_bus_message_rewind(m, true);
@@ -450,15 +467,9 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "bt", &force, &flags);
         if (r < 0 || (r = bus_check_flags(flags, "DeleteNamespace", error)) < 0)
                 return r;
-        r = namespace_pids(ns, &pids, &n);
-        if (r < 0)
-                return r;
-        if (n > 0 && !force) {
-                list = pids_to_string(pids, n);
-                return sd_bus_error_setf(error, VIRTD_ERROR_BUSY,
-                                         "Namespace %s is in use by %zu process%s (%s); stop %s or delete with force.",
-                                         ns->name, n, n == 1 ? "" : "es", strempty(list), n == 1 ? "it" : "them");
-        }
+        /* A busy namespace is refused first; its processes are only listed for the error. */
+        if (!force && (r = namespace_in_use(ns)) != 0)
+                return r < 0 ? r : busy_error(ns, error);
         save = !(flags & VIRTD_FLAG_RUNTIME);
         if (save && (r = persist_check(userdata, /* cgconfig= */ false, error)) < 0)
                 return r;
@@ -468,7 +479,7 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_UTS))
                 (void) namespace_hostname(ns, &hostname);
         spec.hostname = hostname;
-        r = namespace_delete(ns, force);
+        r = namespace_delete(ns, /* force= */ true); /* in use or not was decided above */
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "Cannot delete namespace %s: %s", name, strerror(-r));
         if (save && (r = persist_namespace_remove(userdata, name, error)) < 0) {

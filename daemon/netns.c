@@ -185,13 +185,21 @@ static int pid_status_nspid_is_init(pid_t pid) {
         return line && line[-1] == '1' && (line[-2] == '\t' || line[-2] == ' ');
 }
 
-static bool pid_in_any(pid_t pid, const NsId *ids, size_t n) {
+/* readlink() rather than stat(): the link's text names the namespace's inode, and formatting it costs the
+ * kernel less than resolving the link to an nsfs dentry, once per process on the host. Every namespace
+ * lives on the one nsfs instance, so the inode number alone identifies it. */
+static bool pid_in_any(int proc_fd, const char *pid, const NsId *ids, size_t n) {
         for (size_t i = 0; i < n; i++) {
-                char path[64];
-                struct stat st;
+                char path[64], link[64];
+                ssize_t l;
 
-                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) pid, kind_proc_entry(ids[i].kind));
-                if (stat(path, &st) == 0 && st.st_dev == ids[i].dev && st.st_ino == ids[i].ino)
+                snprintf(path, sizeof(path), "%s/ns/%s", pid, kind_proc_entry(ids[i].kind));
+                l = readlinkat(proc_fd, path, link, sizeof(link) - 1);
+                if (l <= 0)
+                        continue;
+                link[l] = 0;
+                const char *open = strchr(link, '[');
+                if (open && strtoull(open + 1, NULL, 10) == (unsigned long long) ids[i].ino)
                         return true;
         }
         return false;
@@ -215,7 +223,8 @@ static int namespace_ids(Namespace *ns, NsId *ids, size_t *n) {
         return 0;
 }
 
-static int scan_pids(const NsId *ids, size_t n_ids, pid_t exclude, pid_t **ret, size_t *ret_n) {
+/* At most @max processes inside: deciding whether a namespace is in use needs only the first. */
+static int scan_pids(const NsId *ids, size_t n_ids, pid_t exclude, size_t max, pid_t **ret, size_t *ret_n) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         DIR *d;
@@ -224,12 +233,12 @@ static int scan_pids(const NsId *ids, size_t n_ids, pid_t exclude, pid_t **ret, 
         d = opendir("/proc");
         if (!d)
                 return -errno;
-        while ((de = readdir(d))) {
+        while (n < max && (de = readdir(d))) {
                 char *end;
                 long pid = strtol(de->d_name, &end, 10);
                 pid_t *grown;
 
-                if (*end || pid <= 0 || (pid_t) pid == exclude || !pid_in_any((pid_t) pid, ids, n_ids))
+                if (*end || pid <= 0 || (pid_t) pid == exclude || !pid_in_any(dirfd(d), de->d_name, ids, n_ids))
                         continue;
                 grown = realloc(pids, (n + 1) * sizeof(pid_t));
                 if (!grown) {
@@ -245,17 +254,30 @@ static int scan_pids(const NsId *ids, size_t n_ids, pid_t exclude, pid_t **ret, 
         return 0;
 }
 
-int namespace_pids(Namespace *ns, pid_t **ret, size_t *ret_n) {
+static int namespace_scan(Namespace *ns, size_t max, pid_t **ret, size_t *ret_n) {
         NsId ids[_NAMESPACE_KIND_MAX];
         size_t n_ids;
         int r;
 
-        assert(ns && ret && ret_n);
         r = namespace_ids(ns, ids, &n_ids);
         if (r < 0)
                 return r;
         /* readdir() on /proc lists pids in ascending order. */
-        return scan_pids(ids, n_ids, ns->helper_pid, ret, ret_n);
+        return scan_pids(ids, n_ids, ns->helper_pid, max, ret, ret_n);
+}
+
+int namespace_pids(Namespace *ns, pid_t **ret, size_t *ret_n) {
+        assert(ns && ret && ret_n);
+        return namespace_scan(ns, SIZE_MAX, ret, ret_n);
+}
+
+int namespace_in_use(Namespace *ns) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = namespace_scan(ns, 1, &pids, &n);
+        return r < 0 ? r : n > 0;
 }
 
 /* After a restart the pid helper is found again: the process that is pid 1 inside the bound pid namespace. */
@@ -269,7 +291,7 @@ static void namespace_find_helper(Namespace *ns) {
         if (!path || stat(path, &st) < 0)
                 return;
         id.dev = st.st_dev, id.ino = st.st_ino;
-        if (scan_pids(&id, 1, 0, &pids, &n) < 0)
+        if (scan_pids(&id, 1, 0, SIZE_MAX, &pids, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++)
                 if (pid_status_nspid_is_init(pids[i]) > 0) {
@@ -295,6 +317,13 @@ static unsigned bound_kinds(NamespaceTable *t, const char *name) {
                         kinds |= NAMESPACE_KIND_BIT(k);
         }
         return kinds;
+}
+
+/* Whether the netns file of @name is bound: one statfs(), where bound_kinds() makes one per kind. */
+static bool net_bound(NamespaceTable *t, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        return asprintf(&path, "%s/%s", t->netns_dir, name) >= 0 && is_nsfs(path);
 }
 
 static int namespace_add_existing(Manager *m, const char *name, unsigned kinds) {
@@ -384,8 +413,7 @@ static unsigned reconcile(Manager *m) {
 
         for (Namespace *ns = t->list, *next; ns; ns = next) {
                 next = ns->next;
-                if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_NET)) ||
-                    bound_kinds(t, ns->name) & NAMESPACE_KIND_BIT(NAMESPACE_NET))
+                if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_NET)) || net_bound(t, ns->name))
                         continue;
                 log_info("Namespace %s was deleted behind virtd's back.", ns->name);
                 if (ns->kinds == NAMESPACE_KIND_BIT(NAMESPACE_NET)) {
@@ -854,17 +882,12 @@ finish:
 /* ---- deletion ---- */
 
 int namespace_delete(Namespace *ns, bool force) {
-        _cleanup_free_ pid_t *pids = NULL;
         _cleanup_free_ char *dir = NULL;
-        size_t n = 0;
         int r;
 
         assert(ns);
-        r = namespace_pids(ns, &pids, &n);
-        if (r < 0)
-                return r;
-        if (n > 0 && !force)
-                return -EBUSY;
+        if (!force && (r = namespace_in_use(ns)) != 0)
+                return r < 0 ? r : -EBUSY;
         link_dbus_emit_all_removed(ns);
         namespace_stop_watch(ns);
         if (ns->helper_pidfd >= 0 && ns->helper_source) {

@@ -78,6 +78,8 @@ int namespace_create(Manager *m, const NamespaceSpec *spec, Namespace **ret);
  * @ret_n: how many
  */
 int namespace_pids(Namespace *ns, pid_t **ret, size_t *ret_n);
+/* Whether a process other than the pid helper is inside: 1, 0 or -errno. Stops at the first one. */
+int namespace_in_use(Namespace *ns);
 
 /* Unbinds and removes the files; refuses with -EBUSY while processes are inside unless force. */
 int namespace_delete(Namespace *ns, bool force);

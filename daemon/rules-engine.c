@@ -184,8 +184,9 @@ static int resolve_names(ProcInfo *i) {
         return 0;
 }
 
-/* Effective ids, as cgrulesengd matches them. -ESRCH when the process is gone or is a kernel thread. */
-static int proc_info_read(pid_t pid, const char *base, ProcInfo *i) {
+/* Effective ids, as cgrulesengd matches them, and with @with_cgroups where the process is. -ESRCH when the
+ * process is gone or is a kernel thread. */
+static int proc_info_read(pid_t pid, const char *base, bool with_cgroups, ProcInfo *i) {
         _cleanup_free_ char *status = NULL;
         char path[64], exe[4096];
         unsigned long ids[2];
@@ -220,7 +221,7 @@ static int proc_info_read(pid_t pid, const char *base, ProcInfo *i) {
         }
         if (!have_uid || !have_gid)
                 return -ESRCH;
-        if ((k = read_cgroups(pid, base, i)) < 0)
+        if (with_cgroups && (k = read_cgroups(pid, base, i)) < 0)
                 return k;
         i->p.name = i->name;
         i->p.path = i->path;
@@ -366,19 +367,42 @@ static int create_destination(RulesEngine *e, const CgRule *rule, const GroupSpe
         return k;
 }
 
-/* Whether the process is in @spec's group in every one of its controllers already. */
-static bool already_in(const ProcInfo *info, const GroupSpec *spec) {
-        for (char **c = spec->controllers; *c; c++) {
-                bool found = false;
-                for (size_t i = 0; i < info->p.n_cgroups && !found; i++) {
-                        _cleanup_strv_free_ char **have = strv_split(info->p.cgroups[i].controllers, ",");
-                        if (have && (!have[0] || strv_contains(have, *c)))
-                                found = info->p.cgroups[i].path && streq(info->p.cgroups[i].path, spec->path);
-                }
-                if (!found)
-                        return false;
+static void bookkeeping_run(RulesEngine *e) {
+        /* group_moved() may emit signals, never classify: the queue cannot grow while it drains. */
+        for (size_t i = 0; i < e->n_moved; i++) {
+                group_moved(e->manager->groups, e->moved[i].path, &e->moved[i].pid, 1);
+                free(e->moved[i].path);
         }
-        return true;
+        e->n_moved = 0;
+}
+
+static int on_bookkeeping(sd_event_source *s, void *userdata) {
+        bookkeeping_run(userdata);
+        return 0;
+}
+
+/* A process event waits in the socket while the engine works, so only the move happens on the event's path;
+ * the task watch, Populated and its signals follow once no process event or bus call is pending. A long
+ * burst of events must not postpone them without bound, hence the cap. */
+#define BOOKKEEPING_MAX 64
+
+static void bookkeeping_queue(RulesEngine *e, const char *path, pid_t pid) {
+        RulesMoved *l;
+        char *p;
+
+        if (e->n_moved >= BOOKKEEPING_MAX)
+                bookkeeping_run(e);
+        p = strdup(path);
+        l = p ? realloc(e->moved, (e->n_moved + 1) * sizeof(RulesMoved)) : NULL;
+        if (!l) {
+                free(p);
+                log_oom();
+                group_moved(e->manager->groups, path, &pid, 1);
+                return;
+        }
+        e->moved = l;
+        e->moved[e->n_moved++] = (RulesMoved) { .path = p, .pid = pid };
+        (void) sd_event_source_set_enabled(e->bookkeeping, SD_EVENT_ONESHOT);
 }
 
 /* Moves pid as one rule line says. Destinations are relative to the managed base, so a rule can never
@@ -405,16 +429,25 @@ static int apply_rule(RulesEngine *e, const CgRule *rule, const ProcInfo *info, 
                 return k;
         if (streq(spec.path, "/"))
                 return virtd_bus_error_setf(error, EINVAL, "destination '%s' is the managed base itself.", rule->destination);
-        if (already_in(info, &spec))
-                return 0;
-        k = group_move(reg, &spec, &info->p.pid, 1, /* sticky= */ false, error);
-        if (k != -ENOENT || !strchr(rule->destination, '%'))
-                return k < 0 ? k : 1;
-        sd_bus_error_free(error);
-        k = create_destination(e, rule, &spec, error);
-        if (k >= 0)
-                k = group_move(reg, &spec, &info->p.pid, 1, /* sticky= */ false, error);
-        return k < 0 ? k : 1;
+        /* Whether the process is there already is decided from where group_attach() reads it is, for undoing
+         * a failed move: /proc/PID/cgroup waits for the kernel's cgroup_mutex, and the event path reads it once. */
+        k = group_attach(reg, &spec, &info->p.pid, 1, /* skip_present= */ true, error);
+        if (k == -ENOENT && strchr(rule->destination, '%')) {
+                sd_bus_error_free(error);
+                k = create_destination(e, rule, &spec, error);
+                if (k >= 0)
+                        k = group_attach(reg, &spec, &info->p.pid, 1, /* skip_present= */ true, error);
+        }
+        if (k > 0)
+                bookkeeping_queue(e, spec.path, info->p.pid);
+        return k;
+}
+
+static bool rules_have_ignore(const CgRules *rules) {
+        for (size_t i = 0; i < rules->n_rules; i++)
+                if (rules->rules[i].ignore)
+                        return true;
+        return false;
 }
 
 /* Classifies one process. Returns 1 when a rule matched, 0 when none did (the process stays where it is:
@@ -426,7 +459,9 @@ static int classify(RulesEngine *e, pid_t pid) {
 
         if (!e->rules || e->rules->n_rules == 0 || is_sticky(e, pid))
                 return 0;
-        k = proc_info_read(pid, e->manager->groups->base, &info);
+        /* Only "ignore" rules match on where a process is; the many execs on a busy host that match no
+         * other rule cost a file less each. */
+        k = proc_info_read(pid, e->manager->groups->base, rules_have_ignore(e->rules), &info);
         if (k < 0)
                 return k;
         if (cgrules_match(e->rules, &info.p, &index) < 0)
@@ -446,9 +481,6 @@ static int classify(RulesEngine *e, pid_t pid) {
                 k = apply_rule(e, rule, &info, &error);
                 if (k > 0)
                         e->matches[i]++;
-                /* The "%" lines after a move must see where the process is now, not where it was. */
-                if (k > 0 && (k = read_cgroups(pid, e->manager->groups->base, &info)) < 0 && k != -ESRCH)
-                        log_warning("Cannot read where process %d (%s) is: %s", (int) pid, info.name, strerror(-k));
                 /* A process may exit while it is moved; libcgroup then reports ENOENT. Not worth a warning. */
                 if (k < 0 && kill(pid, 0) < 0 && errno == ESRCH)
                         k = -ESRCH;
@@ -526,39 +558,54 @@ static void handle_event(RulesEngine *e, const struct proc_event *ev) {
         }
 }
 
+static void handle_datagram(RulesEngine *e, const void *buf, size_t n) {
+        for (const struct nlmsghdr *h = buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+                const struct cn_msg *cn = NLMSG_DATA(h);
+                struct proc_event ev = {};
+
+                if (h->nlmsg_type != NLMSG_DONE || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
+                        continue;
+                /* cn_msg's payload is only 4-byte aligned; proc_event holds 64-bit fields. */
+                memcpy(&ev, cn->data, cn->len < sizeof(ev) ? cn->len : sizeof(ev));
+                handle_event(e, &ev);
+        }
+}
+
+/* The kernel sends one datagram per process event; on a busy host many wait at each wakeup, and one
+ * recvmmsg() takes them all instead of a recvfrom() each. A datagram holds one event of < 100 bytes. */
+#define CONNECTOR_BATCH 32
+#define CONNECTOR_DATAGRAM 512
+
 static int on_connector(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         RulesEngine *e = userdata;
         union {
                 struct nlmsghdr h;
-                char buf[8192];
-        } u;
+                char buf[CONNECTOR_DATAGRAM];
+        } u[CONNECTOR_BATCH];
+        struct sockaddr_nl sa[CONNECTOR_BATCH];
+        struct iovec iov[CONNECTOR_BATCH];
+        struct mmsghdr msgs[CONNECTOR_BATCH];
+        int n;
 
-        for (;;) {
-                struct sockaddr_nl sa = {};
-                socklen_t sl = sizeof(sa);
-                ssize_t n = recvfrom(fd, &u, sizeof(u), MSG_DONTWAIT, (struct sockaddr *) &sa, &sl);
-
-                if (n < 0 && errno == ENOBUFS) {
-                        /* Events were dropped: look at every process again rather than miss one. */
-                        log_warning("Process events overflowed the socket buffer; classifying all processes again.");
-                        (void) classify_all(e);
-                        continue;
-                }
-                if (n < 0)
-                        return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(-errno, "Proc connector: %m");
-                if (sa.nl_pid != 0)
-                        continue; /* only the kernel speaks here */
-                for (struct nlmsghdr *h = &u.h; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
-                        const struct cn_msg *cn = NLMSG_DATA(h);
-                        struct proc_event ev = {};
-
-                        if (h->nlmsg_type != NLMSG_DONE || cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
-                                continue;
-                        /* cn_msg's payload is only 4-byte aligned; proc_event holds 64-bit fields. */
-                        memcpy(&ev, cn->data, cn->len < sizeof(ev) ? cn->len : sizeof(ev));
-                        handle_event(e, &ev);
-                }
+        for (int i = 0; i < CONNECTOR_BATCH; i++) {
+                iov[i] = (struct iovec) { .iov_base = &u[i], .iov_len = sizeof(u[i]) };
+                msgs[i] = (struct mmsghdr) { .msg_hdr = { .msg_name = &sa[i], .msg_namelen = sizeof(sa[i]),
+                                                          .msg_iov = &iov[i], .msg_iovlen = 1 } };
         }
+        n = recvmmsg(fd, msgs, CONNECTOR_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0 && errno == ENOBUFS) {
+                /* Events were dropped: look at every process again rather than miss one. */
+                log_warning("Process events overflowed the socket buffer; classifying all processes again.");
+                (void) classify_all(e);
+                return 0;
+        }
+        if (n < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(-errno, "Proc connector: %m");
+        for (int i = 0; i < n; i++)
+                if (sa[i].nl_pid == 0) /* only the kernel speaks here */
+                        handle_datagram(e, &u[i], msgs[i].msg_len);
+        /* The source is level-triggered: what is left in the socket wakes the loop again at once. */
+        return 0;
 }
 
 static int connector_open(int *ret) {
@@ -591,6 +638,17 @@ static int connector_open(int *ret) {
         return 0;
 }
 
+static int bookkeeping_source_new(RulesEngine *e) {
+        int k;
+
+        k = sd_event_add_defer(e->manager->event, &e->bookkeeping, on_bookkeeping, e);
+        if (k >= 0)
+                k = sd_event_source_set_priority(e->bookkeeping, SD_EVENT_PRIORITY_NORMAL + 1);
+        if (k >= 0)
+                k = sd_event_source_set_enabled(e->bookkeeping, SD_EVENT_OFF);
+        return k;
+}
+
 void rules_engine_set_rules(RulesEngine *e, CgRules *rules, uint64_t *matches) {
         cgrules_free(e->rules);
         free(e->matches);
@@ -618,6 +676,8 @@ int rules_engine_new(Manager *m, RulesEngine **ret) {
         k = connector_open(&e->fd);
         if (k >= 0)
                 k = sd_event_add_io(m->event, &e->source, e->fd, EPOLLIN, on_connector, e);
+        if (k >= 0)
+                k = bookkeeping_source_new(e);
         if (k < 0) {
                 log_error_errno(k, "Cannot listen to the kernel's process events: %m");
                 rules_engine_free(e);
@@ -638,6 +698,10 @@ RulesEngine *rules_engine_free(RulesEngine *e) {
         if (!e)
                 return NULL;
         sd_event_source_disable_unref(e->source);
+        sd_event_source_disable_unref(e->bookkeeping);
+        for (size_t i = 0; i < e->n_moved; i++)
+                free(e->moved[i].path);
+        free(e->moved);
         if (e->fd >= 0)
                 close(e->fd);
         rules_engine_set_rules(e, NULL, NULL);

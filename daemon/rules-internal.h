@@ -9,6 +9,12 @@
 #include "cgrules.h"
 #include "manager.h"
 
+/* A process the engine has moved, for group_moved() once no process event is pending. */
+typedef struct RulesMoved {
+        char *path;
+        pid_t pid;
+} RulesMoved;
+
 struct RulesEngine {
         Manager *manager;
         CgRules *rules;
@@ -19,6 +25,9 @@ struct RulesEngine {
         sd_event_source *source;
         pid_t *inherited; /* children of sticky processes: sticky as well, as cgrulesengd treats them */
         size_t n_inherited;
+        RulesMoved *moved; /* moves whose bookkeeping has not run yet */
+        size_t n_moved;
+        sd_event_source *bookkeeping;
 };
 
 /* The file name of rules added at runtime only. */
