@@ -890,6 +890,41 @@ int cgconfig_load(const char *main_path, const char *dropin_dir, CgConfig **ret,
         return 0;
 }
 
+/* Whether @c has group @name, or with @subtree a group below it. */
+static bool defines_group(const CgConfig *c, const char *name, bool subtree) {
+        size_t l = strlen(name);
+
+        for (size_t i = 0; i < c->n_groups; i++) {
+                const char *g = c->groups[i].name;
+                if (streq(g, name) || (subtree && strncmp(g, name, l) == 0 && g[l] == '/'))
+                        return true;
+        }
+        return false;
+}
+
+int cgconfig_dropin_defining(const char *dropin_dir, const char *name, bool subtree, char **ret_path) {
+        struct dirent **names = NULL;
+        int r = 0, n = scandir(dropin_dir, &names, filter_conf, alphasort_c);
+
+        *ret_path = NULL;
+        if (n < 0)
+                return errno == ENOENT ? 0 : -errno;
+        for (int i = 0; i < n; i++) {
+                _cleanup_(cgconfig_freep) CgConfig *d = NULL;
+                _cleanup_free_ char *path = NULL;
+                ConfError err = {};
+                if (r == 0 && !*ret_path && asprintf(&path, "%s/%s", dropin_dir, names[i]->d_name) < 0)
+                        r = -ENOMEM;
+                /* A drop-in that does not parse is reported by the load of the whole configuration. */
+                if (path && load_one(path, &d, &err) >= 0 && defines_group(d, name, subtree))
+                        *ret_path = TAKE_PTR(path);
+                conf_error_done(&err);
+                free(names[i]);
+        }
+        free(names);
+        return r < 0 ? r : *ret_path ? 1 : 0;
+}
+
 static uint32_t perm_uid(const char *name) {
         struct passwd *pw = name ? getpwnam(name) : NULL;
         return pw ? pw->pw_uid : CGROUP_PERM_UNSET;

@@ -108,6 +108,12 @@ int cgconfig_merge(CgConfig *into, const CgConfig *from);
  */
 int cgconfig_load(const char *main_path, const char *dropin_dir, CgConfig **ret, ConfError *err);
 
+/*
+ * cgconfig_dropin_defining() - the first "*.conf" of @dropin_dir that defines group @name (with @subtree, or a
+ * group below it). Returns 1 with its path in *@ret_path (caller frees), 0 when none does, or -errno.
+ */
+int cgconfig_dropin_defining(const char *dropin_dir, const char *name, bool subtree, char **ret_path);
+
 /* The uids, gids and modes of @p for cgroup_backend_create(); names the parser checked, unset fields unset. */
 CgroupPerm cgconfig_perm_resolve(const CgPerm *p);
 

@@ -129,7 +129,8 @@ static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
         save = !(a.flags & VIRTD_FLAG_RUNTIME);
-        if (save && (r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0)
+        if (save && ((r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0 ||
+                     (r = persist_group_check(reg->manager, a.spec.path, false, error)) < 0))
                 return r;
         r = group_create(reg, &a.spec, a.params, &a.perm, &inherited, error);
         if (r < 0)
@@ -245,6 +246,7 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r;
         save = !(a.flags & VIRTD_FLAG_RUNTIME);
         if (save && ((r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0 ||
+                     (r = persist_group_check(reg->manager, a.spec.path, a.recursive, error)) < 0 ||
                      (r = undo_delete_spec(reg, &a.spec, &undo)) < 0))
                 return r;
         r = group_delete(reg, &a.spec, a.recursive, a.migrate, error);
@@ -287,6 +289,7 @@ static int set_authorized(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return r;
         save = !(a.flags & VIRTD_FLAG_RUNTIME);
         if (save && ((r = persist_check(reg->manager, /* cgconfig= */ true, error)) < 0 ||
+                     (r = persist_group_check(reg->manager, a.spec.path, false, error)) < 0 ||
                      (r = current_values(reg, &a.spec, a.params, &old, error)) < 0))
                 return r;
         r = group_set(reg, &a.spec, a.params, error);

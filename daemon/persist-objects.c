@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply-internal.h"
+#include "cgconfig.h"
 #include "group.h"
 #include "netlink.h"
 #include "log.h"
@@ -101,6 +103,25 @@ static int write_group(Manager *m, GroupEdit *e, sd_bus_error *error) {
 
         r = persist_prepare_cgconfig(m, edit_group, e, &pe, error);
         return r < 0 ? r : persist_commit(m, &pe, error);
+}
+
+int persist_group_check(Manager *m, const char *path, bool subtree, sd_bus_error *error) {
+        _cleanup_free_ char *name = NULL, *dropins = NULL, *file = NULL;
+        int r;
+
+        if ((r = group_name(m, path, &name)) < 0)
+                return virtd_bus_error_setf(error, r, "Cannot name group %s in cgconfig.conf: %s", path, strerror(-r));
+        if (!(dropins = dir_file(m->config_dir, "cgconfig.d")))
+                return -ENOMEM;
+        r = cgconfig_dropin_defining(dropins, name, subtree, &file);
+        if (r < 0)
+                return virtd_bus_error_setf(error, r, "Cannot read %s: %s", dropins, strerror(-r));
+        if (r > 0)
+                return sd_bus_error_setf(error, VIRTD_ERROR_NOT_SUPPORTED,
+                                         "Group %s%s is defined in %s, which virtd does not edit: change that file and "
+                                         "reload, or make the change runtime-only.",
+                                         path, subtree ? " (or a group below it)" : "", file);
+        return 0;
 }
 
 int persist_group_write(Manager *m, const char *path, char **params, const CgroupPerm *perm, sd_bus_error *error) {

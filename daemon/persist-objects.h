@@ -24,6 +24,10 @@ typedef enum PersistChange {
  * before the kernel change, so that a file that does not parse or cannot be written refuses the call early.
  */
 
+/* NotSupported when a cgconfig.d/ drop-in defines group @path (with @subtree, or one below it): a saved change
+ * to cgconfig.conf would not take effect there. */
+int persist_group_check(Manager *m, const char *path, bool subtree, sd_bus_error *error);
+
 /* Group @path (relative to the managed base) with its live controllers, @params and @perm (NULL: kept). */
 int persist_group_write(Manager *m, const char *path, char **params, const CgroupPerm *perm, sd_bus_error *error);
 int persist_group_remove(Manager *m, const char *path, bool recursive, sd_bus_error *error);

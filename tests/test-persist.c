@@ -230,6 +230,51 @@ static void test_groups(void) {
         fixture_stop(&f);
 }
 
+/* A group a cgconfig.d/ drop-in defines: a saved change would not take effect, so only runtime changes go. */
+static void test_dropin_group(void) {
+        Fixture f;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *dir = NULL, *dropin = NULL, *text = NULL, *before = NULL, *after = NULL, *value = NULL;
+
+        fixture_start(&f);
+        g_assert_cmpint(create_group(&f, "pids:/din", "30", VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        dir = g_build_filename(f.e.config_dir, "cgconfig.d", NULL);
+        dropin = g_build_filename(dir, "10-test.conf", NULL);
+        text = g_strdup_printf("group %s/din {\n\tpids {\n\t\tpids.max = \"30\";\n\t}\n}\n", f.base + 1);
+        g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+        g_assert_true(g_file_set_contents(dropin, text, -1, NULL));
+        before = read_config(&f, "cgconfig.conf");
+
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                           "SetGroupParameters", &error, NULL, "sa(ss)t", "pids:/din", 1, "pids.max", "40",
+                                           (uint64_t) 0), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_NOT_SUPPORTED);
+        g_assert_nonnull(strstr(error.message, dropin));
+        sd_bus_error_free(&error);
+        value = pids_value(&f, "din");
+        g_assert_cmpstr(value, ==, "30");
+
+        /* A recursive delete of the parent reaches the drop-in's group too. */
+        g_assert_cmpint(create_group(&f, "pids:/din/sub", "5", VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteGroup",
+                                           &error, NULL, "sbbt", "pids:/din", 1, 1, (uint64_t) 0), <, 0);
+        g_assert_cmpstr(error.name, ==, VIRTD_ERROR_NOT_SUPPORTED);
+        sd_bus_error_free(&error);
+        g_assert_true(group_dir_exists(&f, "din"));
+        after = read_config(&f, "cgconfig.conf");
+        g_assert_cmpstr(before, ==, after);
+
+        /* A group below it that no drop-in names is saved as usual; runtime-only changes always go. */
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                           "SetGroupParameters", &error, NULL, "sa(ss)t", "pids:/din/sub", 1, "pids.max", "6",
+                                           (uint64_t) 0), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteGroup",
+                                           &error, NULL, "sbbt", "pids:/din", 1, 1, (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        g_assert_false(group_dir_exists(&f, "din"));
+        g_assert_cmpint(unlink(dropin), ==, 0);
+        fixture_stop(&f);
+}
+
 static void test_namespaces_and_veth(void) {
         Fixture f;
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -461,6 +506,7 @@ static void test_cost(void) {
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/persist/groups", test_groups);
+        g_test_add_func("/persist/dropin-group", test_dropin_group);
         g_test_add_func("/persist/namespaces-and-veth", test_namespaces_and_veth);
         g_test_add_func("/persist/vlan-and-bridge", test_vlan_and_bridge);
         g_test_add_func("/persist/write-fails", test_write_fails);
