@@ -267,6 +267,12 @@ int manager_start(Manager *m) {
         r = manager_install_signals(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to install signal handlers: %m");
+        /* The registry moves virtd into its delegated cgroup's "supervisor" leaf; it goes first so that the probe
+         * child forked next is not left in the delegated root, where cgroup v2 would then refuse to enable
+         * controllers for the groups below (no processes in inner groups) until the probe exits. */
+        r = group_registry_new(m, m->cgroup_base, &m->groups);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up cgroup management: %m");
         r = manager_probe_host_lazily(m);
         if (r < 0)
                 return r;
@@ -290,9 +296,7 @@ int manager_start(Manager *m) {
                 r = vlan_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register bus objects: %m");
-        r = group_registry_new(m, m->cgroup_base, &m->groups);
-        if (r >= 0)
-                r = group_dbus_register(m->groups);
+        r = group_dbus_register(m->groups);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up cgroup management: %m");
         /* The saved state is applied before the name is requested, so READY=1 means it is in place. */
