@@ -871,20 +871,11 @@ static void move_back(char **controllers, char **origins, pid_t pid) {
         }
 }
 
-static bool in_group_already(char **origins, size_t nc, const char *full) {
-        for (size_t i = 0; i < nc; i++)
-                if (!origins[i] || !streq(origins[i], full))
-                        return false;
-        return true;
-}
-
-int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool skip_present,
-                 sd_bus_error *error) {
+int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, sd_bus_error *error) {
         _cleanup_strv_free_ char **controllers = NULL;
         _cleanup_free_ char *full = NULL;
         char ***origins = NULL;
         size_t nc, moved = 0;
-        bool any = false;
         int k = 0;
 
         if (n == 0)
@@ -912,9 +903,6 @@ int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, siz
                 }
                 for (size_t i = 0; i < nc; i++)
                         (void) cgroup_backend_current_path(pids[moved], controllers[i], &origins[moved][i]);
-                if (skip_present && in_group_already(origins[moved], nc, full))
-                        continue;
-                any = true;
                 k = cgroup_backend_attach(full, controllers, pids[moved], &message);
                 if (k < 0) {
                         k = virtd_bus_error_setf(error, -k, "Cannot move process %d into group %s: %s.", (int) pids[moved],
@@ -931,7 +919,7 @@ int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, siz
                 free(origins[j]);
         }
         free(origins);
-        return k < 0 ? k : any;
+        return k;
 }
 
 void group_moved(GroupRegistry *r, const char *path, const pid_t *pids, size_t n) {
@@ -947,7 +935,7 @@ int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_
                sd_bus_error *error) {
         int k;
 
-        k = group_attach(r, spec, pids, n, /* skip_present= */ false, error);
+        k = group_attach(r, spec, pids, n, error);
         if (k < 0)
                 return k;
         if (sticky) {

@@ -107,11 +107,8 @@ int group_get(GroupRegistry *r, const GroupSpec *spec, char **names, char ***ret
 int group_move(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool sticky,
                sd_bus_error *error);
 /* group_move() in two halves: the move alone (all pids or none), and the bookkeeping that follows it (the
- * v1 task watches, Populated and its signal), which a caller on a latency-critical path may run later.
- * With @skip_present a process whose main thread is in the group in every controller already is left
- * alone. Returns 1 when a process was moved, 0 when none was. */
-int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, bool skip_present,
-                 sd_bus_error *error);
+ * v1 task watches, Populated and its signal), which a caller on a latency-critical path may run later. */
+int group_attach(GroupRegistry *r, const GroupSpec *spec, const pid_t *pids, size_t n, sd_bus_error *error);
 void group_moved(GroupRegistry *r, const char *path, const pid_t *pids, size_t n);
 
 /* cgsnapshot: the managed groups as cgconfig.conf text, restricted to controllers when not empty. */

@@ -367,6 +367,21 @@ static int create_destination(RulesEngine *e, const CgRule *rule, const GroupSpe
         return k;
 }
 
+/* Whether the process is in @spec's group in every one of its controllers already. */
+static bool already_in(const ProcInfo *info, const GroupSpec *spec) {
+        for (char **c = spec->controllers; *c; c++) {
+                bool found = false;
+                for (size_t i = 0; i < info->p.n_cgroups && !found; i++) {
+                        _cleanup_strv_free_ char **have = strv_split(info->p.cgroups[i].controllers, ",");
+                        if (have && (!have[0] || strv_contains(have, *c)))
+                                found = info->p.cgroups[i].path && streq(info->p.cgroups[i].path, spec->path);
+                }
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
 static void bookkeeping_run(RulesEngine *e) {
         /* group_moved() may emit signals, never classify: the queue cannot grow while it drains. */
         for (size_t i = 0; i < e->n_moved; i++) {
@@ -429,18 +444,19 @@ static int apply_rule(RulesEngine *e, const CgRule *rule, const ProcInfo *info, 
                 return k;
         if (streq(spec.path, "/"))
                 return virtd_bus_error_setf(error, EINVAL, "destination '%s' is the managed base itself.", rule->destination);
-        /* Whether the process is there already is decided from where group_attach() reads it is, for undoing
-         * a failed move: /proc/PID/cgroup waits for the kernel's cgroup_mutex, and the event path reads it once. */
-        k = group_attach(reg, &spec, &info->p.pid, 1, /* skip_present= */ true, error);
+        if (already_in(info, &spec))
+                return 0;
+        k = group_attach(reg, &spec, &info->p.pid, 1, error);
         if (k == -ENOENT && strchr(rule->destination, '%')) {
                 sd_bus_error_free(error);
                 k = create_destination(e, rule, &spec, error);
                 if (k >= 0)
-                        k = group_attach(reg, &spec, &info->p.pid, 1, /* skip_present= */ true, error);
+                        k = group_attach(reg, &spec, &info->p.pid, 1, error);
         }
-        if (k > 0)
-                bookkeeping_queue(e, spec.path, info->p.pid);
-        return k;
+        if (k < 0)
+                return k;
+        bookkeeping_queue(e, spec.path, info->p.pid);
+        return 1;
 }
 
 static bool rules_have_ignore(const CgRules *rules) {
@@ -459,13 +475,15 @@ static int classify(RulesEngine *e, pid_t pid) {
 
         if (!e->rules || e->rules->n_rules == 0 || is_sticky(e, pid))
                 return 0;
-        /* Only "ignore" rules match on where a process is; the many execs on a busy host that match no
-         * other rule cost a file less each. */
+        /* Only "ignore" rules match on where a process is; for the others that is read once one matched,
+         * and the many execs on a busy host that match no rule cost a file less each. */
         k = proc_info_read(pid, e->manager->groups->base, rules_have_ignore(e->rules), &info);
         if (k < 0)
                 return k;
         if (cgrules_match(e->rules, &info.p, &index) < 0)
                 return 0;
+        if (!info.cgroup_text && (k = read_cgroups(pid, e->manager->groups->base, &info)) < 0)
+                return k;
         /* Names only matter for %u and %g; NSS is not asked for every exec on the host. */
         for (size_t i = index; i < e->rules->n_rules && (i == index || e->rules->rules[i].continuation); i++)
                 if (strchr(e->rules->rules[i].destination, '%') && (k = resolve_names(&info)) < 0)
@@ -481,6 +499,10 @@ static int classify(RulesEngine *e, pid_t pid) {
                 k = apply_rule(e, rule, &info, &error);
                 if (k > 0)
                         e->matches[i]++;
+                /* The "%" lines after a move must see where the process is now, not where it was. */
+                if (k > 0 && i + 1 < e->rules->n_rules && e->rules->rules[i + 1].continuation &&
+                    (k = read_cgroups(pid, e->manager->groups->base, &info)) < 0 && k != -ESRCH)
+                        log_warning("Cannot read where process %d (%s) is: %s", (int) pid, info.name, strerror(-k));
                 /* A process may exit while it is moved; libcgroup then reports ENOENT. Not worth a warning. */
                 if (k < 0 && kill(pid, 0) < 0 && errno == ESRCH)
                         k = -ESRCH;
