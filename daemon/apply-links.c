@@ -291,6 +291,17 @@ static int bridge_configure(Manager *m, const NetObject *o, sd_bus_error *error)
         return link_set_mtu(m, o->name, o->namespace, o->mtu, error);
 }
 
+/* After creating link @o (@r: how its configuration went so far): its addresses, up; deleted again on failure. */
+static int link_created_finish(Manager *m, const NetObject *o, int r, sd_bus_error *error) {
+        for (char **s = o->addresses; r >= 0 && s && *s; s++)
+                r = do_address(m, o->name, o->namespace, *s, true, error);
+        if (r >= 0)
+                r = do_link_up(m, o->name, o->namespace, error);
+        if (r < 0)
+                (void) do_link_delete(m, o->name, o->namespace, NULL);
+        return r;
+}
+
 static int bridge_create(Manager *m, const NetObject *o, sd_bus_error *error) {
         NetlinkReason nr = {};
         Namespace *ns;
@@ -308,13 +319,7 @@ static int bridge_create(Manager *m, const NetObject *o, sd_bus_error *error) {
                                                       .has_default_pvid = o->has_default_pvid,
                                                       .default_pvid = o->default_pvid, .mtu = o->mtu },
                                      error);
-        for (char **s = o->addresses; r >= 0 && s && *s; s++)
-                r = do_address(m, o->name, o->namespace, *s, true, error);
-        if (r >= 0)
-                r = do_link_up(m, o->name, o->namespace, error);
-        if (r < 0)
-                (void) do_link_delete(m, o->name, o->namespace, NULL);
-        return r;
+        return link_created_finish(m, o, r, error);
 }
 
 /* ---- VLANs ---- */
@@ -347,13 +352,7 @@ static int vlan_create(Manager *m, const NetObject *o, sd_bus_error *error) {
         if (r < 0)
                 return virtd_bus_error_setf(error, r, "Cannot create VLAN %s (id %u on %s): %s", o->name, o->id, o->parent,
                                             nr.text[0] ? nr.text : strerror(-r));
-        for (char **s = o->addresses; r >= 0 && s && *s; s++)
-                r = do_address(m, o->name, o->namespace, *s, true, error);
-        if (r >= 0)
-                r = do_link_up(m, o->name, o->namespace, error);
-        if (r < 0)
-                (void) do_link_delete(m, o->name, o->namespace, NULL);
-        return r;
+        return link_created_finish(m, o, r, error);
 }
 
 /* Flags, QoS maps and MTU of an existing VLAN, as @o gives them. */
