@@ -658,6 +658,92 @@ static void test_link_operations(void) {
         ns_fixture_stop(&t);
 }
 
+/* The kernel pads the columns of uid_map: one space between words, none at the start of a line. */
+static char *squeeze(const char *s) {
+        GString *o = g_string_new(NULL);
+
+        for (const char *c = s; *c; c++)
+                if (*c != ' ' || (o->len > 0 && o->str[o->len - 1] != ' ' && o->str[o->len - 1] != '\n' && c[1] != '\n' && c[1]))
+                        g_string_append_c(o, *c);
+        return g_string_free(o, false);
+}
+
+/* The inode of a namespace file, as "kind:[inode]" the way /proc/PID/ns/KIND reads. */
+static char *ns_file_id(const char *kind, const char *path) {
+        g_autofree char *ino = NULL;
+
+        g_assert_cmpint(test_sh(&ino, "stat -L -c %%i %s", path), ==, 0);
+        return g_strdup_printf("%s:[%s]", kind, g_strstrip(ino));
+}
+
+/* The kinds beyond net, uts, ipc, pid and mnt: a user namespace with uid and gid maps, cgroup and time. A process
+ * that "namespace exec" starts is in exactly the bound namespaces (readlink /proc/self/ns/KIND equals the inode of
+ * <state-dir>/ns/NAME/KIND, net at <netns-dir>/NAME) and sees the maps; delete leaves no file and no mount. */
+static void test_user_cgroup_time(void) {
+        static const char *const wanted[] = { "user", "net", "uts", "cgroup", "time" };
+        g_autoptr(GPtrArray) kinds = g_ptr_array_new();
+        g_autofree char *a = NULL, *list = NULL, *out = NULL, *dir = NULL, *mounts = NULL, *obj = NULL;
+        g_auto(GStrv) got = NULL;
+        NsFixture t;
+
+        /* Whatever this kernel offers of them. */
+        for (size_t i = 0; i < G_N_ELEMENTS(wanted); i++) {
+                g_autofree char *f = g_strdup_printf("/proc/self/ns/%s", wanted[i]);
+                if (g_file_test(f, G_FILE_TEST_EXISTS))
+                        g_ptr_array_add(kinds, (char *) wanted[i]);
+        }
+        g_ptr_array_add(kinds, NULL);
+        if (!g_strv_contains((const char * const *) kinds->pdata, "user")) {
+                g_test_skip("this kernel has no user namespaces");
+                return;
+        }
+        list = g_strjoinv(",", (char **) kinds->pdata);
+
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zk");
+        /* network.conf holds the kinds net, uts and ipc only: these are runtime namespaces. */
+        virtctl_ok(&t, NULL, "--runtime", "namespace", "add", a, "kinds", list, "uidmap", "0:100000:65536",
+                   "gidmap", "0:200000:1000", "hostname", "k-host", NULL);
+        obj = ns_object(a);
+        got = get_list(&t, obj, VIRTD_INTERFACE_NAMESPACE, "Kinds", 's');
+        g_autofree char *got_s = g_strjoinv(",", got);
+        g_auto(GStrv) want_sorted = g_strdupv((char **) kinds->pdata);
+        qsort(want_sorted, g_strv_length(want_sorted), sizeof(char *), (int (*)(const void *, const void *)) cmp_strp);
+        g_autofree char *want_s = g_strjoinv(",", want_sorted);
+        g_assert_cmpstr(got_s, ==, want_s);
+
+        /* The maps, as the kernel shows them to a process inside. */
+        virtctl_ok(&t, &out, "namespace", "exec", a, "--", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g", NULL);
+        g_autofree char *squeezed = squeeze(out);
+        g_assert_cmpstr(squeezed, ==, "0 100000 65536\n0 200000 1000\n0\n0\n"); /* root inside, as with nsenter */
+
+        /* Each kind: the process's namespace is the bound file's (time applies to children, which exec forks). */
+        dir = g_strdup_printf("%s/ns/%s", t.e.state_dir, a);
+        for (char **k = (char **) kinds->pdata; *k; k++) {
+                g_autofree char *bound = g_str_equal(*k, "net") ? ns_path(&t, a) : g_build_filename(dir, *k, NULL);
+                g_autofree char *want = ns_file_id(*k, bound), *have = NULL, *host = NULL;
+                g_autofree char *link = g_strdup_printf("/proc/self/ns/%s", *k);
+                virtctl_ok(&t, &have, "namespace", "exec", a, "--", "readlink", link, NULL);
+                g_assert_cmpstr(g_strstrip(have), ==, want);
+                host = g_file_read_link(link, NULL);
+                g_assert_cmpstr(host, !=, want); /* and not the host's */
+        }
+        g_clear_pointer(&out, g_free);
+        virtctl_ok(&t, &out, "namespace", "exec", a, "--", "hostname", NULL);
+        g_assert_cmpstr(out, ==, "k-host\n");
+
+        virtctl_ok(&t, NULL, "namespace", "delete", a, NULL);
+        g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+        g_autofree char *netns = ns_path(&t, a);
+        g_assert_false(g_file_test(netns, G_FILE_TEST_EXISTS));
+        g_assert_cmpint(test_sh(&mounts, "grep -F '/%s' /proc/self/mountinfo || true", a), ==, 0);
+        g_assert_cmpstr(mounts, ==, "");
+        g_clear_pointer(&out, g_free);
+        virtctl_ok(&t, &out, "namespace", "list", NULL);
+        g_assert_null(strstr(out, a));
+        ns_fixture_stop(&t);
+}
+
 static void assert_error(int r, sd_bus_error *error, const char *name, const char *fragment) {
         g_assert_cmpint(r, <, 0);
         g_test_message("%s: %s", error->name, error->message);
@@ -823,6 +909,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/namespace/seed-example", test_seed_example);
         g_test_add_func("/namespace/iproute2-interop", test_iproute2_interop);
         g_test_add_func("/namespace/uts-pid-exec", test_uts_pid_exec);
+        g_test_add_func("/namespace/user-cgroup-time", test_user_cgroup_time);
         g_test_add_func("/namespace/link-down-signal", test_link_down_signal);
         g_test_add_func("/namespace/link-operations", test_link_operations);
         g_test_add_func("/namespace/bad-input", test_bad_input);
