@@ -534,7 +534,7 @@ static void test_link_operations(void) {
         NsFixture t;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
-        g_autofree char *a = NULL, *b = NULL, *pa = NULL, *pb = NULL, *peer = NULL, *moved = NULL, *pids_b = NULL;
+        g_autofree char *a = NULL, *b = NULL, *pa = NULL, *pb = NULL, *peer = NULL, *moved = NULL;
         const char *o1, *o2;
         GPid pid;
 
