@@ -1,5 +1,6 @@
 /* namespace.c: "virtctl namespace …" (alias "netns"): list, show, add, delete, exec. */
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,20 +280,41 @@ static int needs_fork(sd_bus_message *reply, bool *ret) {
         return r < 0 ? log_bus_error(_("malformed namespace list"), NULL, r) : 0;
 }
 
+/* After joining a user namespace the caller keeps its ids, which the namespace does not map (the host's root
+ * shows as the overflow id 65534 and cannot own a file inside). Like nsenter(1), become root inside: no
+ * supplementary groups (refused where the namespace denies setgroups), gid 0 and uid 0. A namespace whose maps
+ * leave 0 out (EINVAL) has no root to become; the command then runs with the caller's ids. */
+static int become_root_inside(const char *name) {
+        if (setgroups(0, NULL) < 0 && errno != EPERM)
+                goto fail;
+        if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+                goto fail;
+        if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+                goto fail;
+        return 0;
+fail:
+        fprintf(stderr, _("virtctl: cannot become root inside the user namespace of %s: %s\n"), name, strerror(errno));
+        return -errno;
+}
+
 /* Joins each namespace the daemon handed over, in its order (user first, mnt last). */
 static int join_all(sd_bus_message *reply, const char *name) {
+        bool user = false;
         const char *kind;
         int fd, r;
 
         r = sd_bus_message_enter_container(reply, 'a', "(sh)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(sh)", &kind, &fd)) > 0)
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sh)", &kind, &fd)) > 0) {
                 if (setns(fd, 0) < 0) {
                         fprintf(stderr, _("virtctl: cannot join the %s namespace of %s: %s\n"), kind, name, strerror(errno));
                         return -errno;
                 }
+                user = user || streq(kind, "user");
+        }
         if (r < 0)
                 return log_bus_error(_("malformed namespace list"), NULL, r);
-        return 0;
+        /* Last, as nsenter does: the capabilities gained by joining the user namespace served every setns above. */
+        return user ? become_root_inside(name) : 0;
 }
 
 _noreturn_ static void exec_command(char **cmd) {

@@ -1,4 +1,5 @@
 /* netlink.c: libnl-route-3 wrapper: feature probes, link and address work in any namespace, cache watches. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -419,10 +420,12 @@ static void link_info_fill(struct rtnl_link *link, LinkInfo *ret) {
         ret->mtu = rtnl_link_get_mtu(link);
         if (mac && nl_addr_get_len(mac) == 6)
                 nl_addr2str(mac, ret->mac, sizeof(ret->mac));
-        if (rtnl_link_get_link(link) != ret->ifindex)
-                ret->peer_ifindex = rtnl_link_get_link(link);
         if (rtnl_link_get_link_netnsid(link, &nsid) >= 0)
                 ret->peer_netnsid = nsid;
+        /* IFLA_LINK equal to the link's own index means "no other link" only within one namespace: the two ends
+         * of a veth between fresh namespaces are both ifindex 2, and each one's IFLA_LINK (2) names the other. */
+        if (rtnl_link_get_link(link) != ret->ifindex || ret->peer_netnsid >= 0)
+                ret->peer_ifindex = rtnl_link_get_link(link);
 }
 
 int netlink_link_fetch(int netns_fd, const char *name, int ifindex, struct rtnl_link **ret) {
@@ -679,13 +682,19 @@ typedef struct AddressList {
 
 static void collect_address(struct nl_object *obj, void *arg) {
         struct rtnl_addr *a = (struct rtnl_addr *) obj;
+        struct nl_addr *local = rtnl_addr_get_local(a);
         AddressList *l = arg;
-        char buf[INET6_ADDRSTRLEN + 8];
+        char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
         int r;
 
-        if (l->error < 0 || rtnl_addr_get_ifindex(a) != l->ifindex || !rtnl_addr_get_local(a))
+        if (l->error < 0 || rtnl_addr_get_ifindex(a) != l->ifindex || !local)
                 return;
-        nl_addr2str(rtnl_addr_get_local(a), buf, sizeof(buf));
+        /* Always ADDRESS/PREFIXLEN: nl_addr2str() leaves out a full-length prefix (/32, /128). */
+        if (!inet_ntop(nl_addr_get_family(local), nl_addr_get_binary_addr(local), ip, sizeof(ip))) {
+                l->error = -errno;
+                return;
+        }
+        snprintf(buf, sizeof(buf), "%s/%d", ip, rtnl_addr_get_prefixlen(a));
         r = strv_extend(&l->items, buf);
         if (r < 0)
                 l->error = r;

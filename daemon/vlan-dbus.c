@@ -407,7 +407,11 @@ static int change_vlan_args_read(sd_bus_message *m, Manager *mgr, ChangeVlanArgs
         int r;
 
         r = sd_bus_message_read(m, "ss", &a->ns_name, &a->name);
-        if (r < 0 || (r = resolve_ns(mgr, a->ns_name, &a->ns, error)) < 0 ||
+        if (r < 0 || (r = resolve_ns(mgr, a->ns_name, &a->ns, error)) < 0)
+                return r;
+        snprintf(a->what, sizeof(a->what), "Cannot change VLAN %s in %s", a->name, label(a->ns));
+        /* Without 802.1Q no link can be a VLAN: say why rather than that the link is missing or not a VLAN. */
+        if ((r = check_feature(mgr, host_net(mgr)->vlan_8021q, what, NO_8021Q, error)) < 0 ||
             (r = find_link(a->ns, "VLAN link", a->name, &a->link, error)) < 0)
                 return r;
         snprintf(a->what, sizeof(a->what), "VLAN %s in %s", a->name, label(a->ns));
@@ -596,6 +600,7 @@ static int port_config_read(const char *ns_label, const char *port, const char *
 static int port_args_read(sd_bus_message *m, Manager *mgr, Namespace *ns, PortArgs *p, sd_bus_error *error) {
         const char *port, *bridge, *mode, *allowed;
         uint32_t vlan, native;
+        char what[96];
         int r;
 
         r = sd_bus_message_read(m, "(sssusu)", &port, &bridge, &mode, &vlan, &allowed, &native);
@@ -603,9 +608,9 @@ static int port_args_read(sd_bus_message *m, Manager *mgr, Namespace *ns, PortAr
                 return r;
         if ((r = port_config_read(label(ns), port, mode, vlan, allowed, native, &p->config, error)) < 0)
                 return r;
-        if (host_net(mgr)->bridge_vlan_filtering == TRISTATE_NO)
-                return sd_bus_error_setf(error, VIRTD_ERROR_NOT_SUPPORTED, "Cannot set the VLANs of port %s in %s: %s.", port,
-                                         label(ns), BRIDGE_NO_VLAN_FILTERING);
+        snprintf(what, sizeof(what), "Cannot set the VLANs of port %s in %s", port, label(ns));
+        if ((r = check_feature(mgr, host_net(mgr)->bridge_vlan_filtering, what, BRIDGE_NO_VLAN_FILTERING, error)) < 0)
+                return r;
         if ((r = find_link(ns, "Port", port, &p->port, error)) < 0 ||
             (r = find_link(ns, "Bridge", bridge, &p->bridge, error)) < 0)
                 return r;
@@ -731,11 +736,18 @@ static int method_GetBridgePort(sd_bus_message *m, void *userdata, sd_bus_error 
         LinkInfo port, bridge = {};
         PortConfig c = {};
         Namespace *ns;
+        char what[96];
         size_t n = 0;
         int master, r;
 
         r = sd_bus_message_read(m, "ss", &ns_name, &name);
-        if (r < 0 || (r = resolve_ns(userdata, ns_name, &ns, error)) < 0 || (r = find_link(ns, "Port", name, &port, error)) < 0)
+        if (r < 0 || (r = resolve_ns(userdata, ns_name, &ns, error)) < 0)
+                return r;
+        snprintf(what, sizeof(what), "Cannot show the VLANs of port %s in %s", name, label(ns));
+        /* Without bridge VLAN filtering no port has VLANs: "not a bridge port" would hide the reason. */
+        if ((r = check_feature(userdata, host_net(userdata)->bridge_vlan_filtering, what, BRIDGE_NO_VLAN_FILTERING,
+                               error)) < 0 ||
+            (r = find_link(ns, "Port", name, &port, error)) < 0)
                 return r;
         master = netlink_link_get_master(link_netns_fd(ns), port.ifindex);
         if (master > 0 && netlink_link_get(link_netns_fd(ns), NULL, master, &bridge) < 0)
@@ -817,8 +829,6 @@ static int append_vlan_rows(sd_bus_message *reply, Namespace *ns) {
         int r;
 
         r = netlink_bridge_vlans_dump(link_netns_fd(ns), &p, &n);
-        if (r == -EOPNOTSUPP)
-                return 0; /* no bridge VLANs on this kernel: nothing to list */
         /* Bridges are the entries that are their own master. */
         for (size_t b = 0; r >= 0 && b < n; b++)
                 if (p[b].master == p[b].ifindex)
@@ -831,16 +841,24 @@ static int method_ListVlans(sd_bus_message *m, void *userdata, sd_bus_error *err
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *ns_name;
         Namespace *ns;
+        char what[96];
         int r;
 
         r = sd_bus_message_read(m, "s", &ns_name);
         if (r < 0 || (r = resolve_ns(userdata, ns_name, &ns, error)) < 0)
+                return r;
+        /* An empty table would claim that no bridge has VLANs; on this kernel none can have any. */
+        snprintf(what, sizeof(what), "Cannot list the bridge VLANs in %s", label(ns));
+        r = check_feature(userdata, host_net(userdata)->bridge_vlan_filtering, what, BRIDGE_NO_VLAN_FILTERING, error);
+        if (r < 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssqsas)");
         if (r >= 0)
                 r = append_vlan_rows(reply, ns);
+        if (r == -EOPNOTSUPP) /* the probe had no answer, the kernel has */
+                return sd_bus_error_setf(error, VIRTD_ERROR_NOT_SUPPORTED, "%s: %s.", what, BRIDGE_NO_VLAN_FILTERING);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);

@@ -311,7 +311,7 @@ static char **cgroup_mounts(void) {
 static char *pids_hierarchy(void) {
         g_auto(GStrv) mounts = cgroup_mounts();
         for (char **m = mounts; *m; m++) {
-                g_autofree char *tasks = g_build_filename(*m, "pids.max", NULL), *ctl = g_build_filename(*m, "cgroup.controllers", NULL);
+                g_autofree char *ctl = g_build_filename(*m, "cgroup.controllers", NULL);
                 g_autofree char *controllers = NULL;
                 if (g_str_has_suffix(*m, "/pids") || g_str_has_suffix(*m, ",pids"))
                         return g_strdup(*m);

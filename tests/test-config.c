@@ -499,7 +499,7 @@ static void test_import(void) {
 /* kill -9 while Save writes: the file is the old or the new version, whole, and it parses. */
 static void test_kill_during_save(void) {
         Fixture f;
-        g_autofree char *mount = NULL, *before = NULL, *after = NULL, *cmd = NULL;
+        g_autofree char *mount = NULL, *before = NULL, *after = NULL;
         sd_bus_message *call = NULL;
         int status;
 

@@ -497,6 +497,12 @@ static char *managed_state(Hostile *h) {
                 else
                         r = sd_bus_call_method(h->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
                                                "ListLinks", &error, &reply, "s", "");
+                /* Without bridge VLAN filtering ListVlans refuses: the error is the state it shows. */
+                if (r < 0 && sd_bus_error_has_name(&error, VIRTD_ERROR_NOT_SUPPORTED)) {
+                        g_string_append_printf(s, "%s: %s\n", lists[i], error.name);
+                        sd_bus_error_free(&error);
+                        continue;
+                }
                 g_assert_cmpint(r, >=, 0);
                 f = open_memstream(&buf, &size);
                 g_assert_cmpint(sd_bus_message_dump(reply, f, 0), >=, 0);

@@ -145,7 +145,7 @@ static void test_virtctl_host(void) {
 
 static void test_virtctl_status_and_usage(void) {
         TestEnv e;
-        g_autofree char *out = NULL, *err = NULL, *json = NULL, *ver = NULL, *bad = NULL;
+        g_autofree char *out = NULL, *json = NULL, *ver = NULL, *bad = NULL;
 
         test_env_start(&e, NULL);
         g_assert_cmpint(test_virtctl(&e, &out, NULL, "status", NULL), ==, 0);

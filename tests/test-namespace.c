@@ -355,6 +355,395 @@ static void test_link_down_signal(void) {
         ns_fixture_stop(&t);
 }
 
+/* ---- Link operations on the success path, with iproute2 as the witness ---- */
+
+static char *get_string(NsFixture *t, const char *path, const char *iface, const char *property) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *v = NULL;
+
+        if (sd_bus_get_property_string(t->e.bus, VIRTD_BUS_NAME, path, iface, property, &error, &v) < 0)
+                g_error("Get %s %s: %s", path, property, error.message);
+        return v;
+}
+
+/* Reads an "o" property (sd_bus_get_property_string() wants an "s"). */
+static char *get_object_path(NsFixture *t, const char *path, const char *iface, const char *property) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *v;
+        char *ret;
+
+        if (sd_bus_get_property(t->e.bus, VIRTD_BUS_NAME, path, iface, property, &error, &reply, "o") < 0)
+                g_error("Get %s %s: %s", path, property, error.message);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &v), >, 0);
+        ret = g_strdup(v);
+        sd_bus_message_unref(reply);
+        return ret;
+}
+
+/* g_ptr_array_sort() hands over pointers to the elements. */
+static gint cmp_strp(gconstpointer x, gconstpointer y) {
+        return g_strcmp0(*(char * const *) x, *(char * const *) y);
+}
+
+/* Reads an "as", "ao" or "au" property; numbers come back as decimal strings. Sorted, so that sets compare. */
+static GStrv get_list(NsFixture *t, const char *path, const char *iface, const char *property, char type) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char sig[2] = { type, 0 };
+        GPtrArray *a = g_ptr_array_new();
+
+        if (sd_bus_get_property(t->e.bus, VIRTD_BUS_NAME, path, iface, property, &error, &reply, (char[]) { 'a', type, 0 }) < 0)
+                g_error("Get %s %s: %s", path, property, error.message);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', sig), >, 0);
+        for (;;) {
+                const char *str;
+                uint32_t u;
+                int r = type == 'u' ? sd_bus_message_read_basic(reply, 'u', &u) : sd_bus_message_read_basic(reply, type, &str);
+                g_assert_cmpint(r, >=, 0);
+                if (r == 0)
+                        break;
+                g_ptr_array_add(a, type == 'u' ? g_strdup_printf("%u", u) : g_strdup(str));
+        }
+        sd_bus_message_unref(reply);
+        g_ptr_array_sort(a, cmp_strp);
+        g_ptr_array_add(a, NULL);
+        return (GStrv) g_ptr_array_free(a, false);
+}
+
+/* What virtd's Link object says, in the words of what_ip() below. */
+static char *what_virtd(NsFixture *t, const char *path) {
+        g_autofree char *name = get_string(t, path, VIRTD_INTERFACE_LINK, "Name");
+        g_autofree char *mac = get_string(t, path, VIRTD_INTERFACE_LINK, "Mac");
+        g_autofree char *state = get_string(t, path, VIRTD_INTERFACE_LINK, "State");
+        g_autofree char *oper = get_string(t, path, VIRTD_INTERFACE_LINK, "OperationalState");
+        g_autofree char *ns = get_string(t, path, VIRTD_INTERFACE_LINK, "Namespace");
+        g_auto(GStrv) addrs = get_list(t, path, VIRTD_INTERFACE_LINK, "Addresses", 's');
+        g_autofree char *joined = g_strjoinv(",", addrs);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint32_t mtu = 0;
+
+        g_assert_cmpint(sd_bus_get_property_trivial(t->e.bus, VIRTD_BUS_NAME, path, VIRTD_INTERFACE_LINK, "Mtu", &error, 'u',
+                                                    &mtu), >=, 0);
+        return g_strdup_printf("ns=%s name=%s mtu=%u mac=%s state=%s oper=%s addrs=%s", ns, name, mtu, mac, state, oper, joined);
+}
+
+/* What iproute2 says of link name in ns (ip -n NS -d -j link, ip -n NS -j addr). */
+static char *what_ip(const char *ns, const char *name) {
+        g_autofree char *link = NULL, *addrs = NULL;
+
+        if (test_sh(&link, "ip -n %s -d -j link show dev %s | jq -r '.[0] | \"name=\\(.ifname) mtu=\\(.mtu) mac=\\(.address) "
+                           "state=\\(if (.flags | index(\"UP\")) then \"up\" else \"down\" end) "
+                           "oper=\\(.operstate | ascii_downcase)\"'", ns, name) != 0)
+                return g_strdup_printf("ns=%s: no link %s", ns, name);
+        g_assert_cmpint(test_sh(&addrs, "ip -n %s -j addr show dev %s | jq -r '[.[0].addr_info[] | \"\\(.local)/\\(.prefixlen)\"] "
+                                        "| sort | join(\",\")'", ns, name), ==, 0);
+        return g_strdup_printf("ns=%s %s addrs=%s", ns, g_strstrip(link), g_strstrip(addrs));
+}
+
+/* Waits (virtd learns from netlink, IPv6 link-local addresses come late) until the Link object agrees with
+ * iproute2; fails with both views after 3 s. */
+static void assert_link_matches(NsFixture *t, const char *ns, const char *path, const char *name) {
+        g_autofree char *mine = NULL, *theirs = NULL;
+
+        for (int i = 0; i < 60; i++) {
+                g_free(mine);
+                g_free(theirs);
+                mine = what_virtd(t, path);
+                theirs = what_ip(ns, name);
+                if (g_str_equal(mine, theirs))
+                        return;
+                g_usleep(50 * 1000);
+        }
+        g_error("Link object %s disagrees with iproute2:\n  virtd: %s\n  ip:    %s", path, mine, theirs);
+}
+
+static char *ns_object(const char *ns) {
+        char *path = NULL;
+
+        g_assert_cmpint(sd_bus_path_encode(VIRTD_OBJECT_NAMESPACE_PREFIX, ns, &path), >=, 0);
+        return path;
+}
+
+/* The Namespace's Links, as names; iproute2's names of the links in ns; both sorted and joined. */
+static char *links_virtd(NsFixture *t, const char *ns) {
+        g_autofree char *obj = ns_object(ns);
+        g_auto(GStrv) paths = get_list(t, obj, VIRTD_INTERFACE_NAMESPACE, "Links", 'o');
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+        for (char **p = paths; *p; p++)
+                g_ptr_array_add(names, get_string(t, *p, VIRTD_INTERFACE_LINK, "Name"));
+        g_ptr_array_sort(names, cmp_strp);
+        g_ptr_array_add(names, NULL);
+        return g_strjoinv(",", (char **) names->pdata);
+}
+
+static char *links_ip(const char *ns) {
+        char *out = NULL;
+
+        g_assert_cmpint(test_sh(&out, "ip -n %s -j link | jq -r '[.[].ifname] | sort | join(\",\")'", ns), ==, 0);
+        return g_strstrip(out);
+}
+
+static void assert_links_match(NsFixture *t, const char *ns) {
+        g_autofree char *mine = NULL, *theirs = NULL;
+
+        for (int i = 0; i < 60; i++) {
+                g_free(mine);
+                g_free(theirs);
+                mine = links_virtd(t, ns);
+                theirs = links_ip(ns);
+                if (g_str_equal(mine, theirs))
+                        return;
+                g_usleep(50 * 1000);
+        }
+        g_error("Namespace %s: Links are %s, iproute2 lists %s", ns, mine, theirs);
+}
+
+/* The object path of link name in ns, found through the Namespace's Links. */
+static char *link_object(NsFixture *t, const char *ns, const char *name) {
+        g_autofree char *obj = ns_object(ns);
+        g_auto(GStrv) paths = get_list(t, obj, VIRTD_INTERFACE_NAMESPACE, "Links", 'o');
+
+        for (char **p = paths; *p; p++) {
+                g_autofree char *n = get_string(t, *p, VIRTD_INTERFACE_LINK, "Name");
+                if (g_str_equal(n, name))
+                        return g_strdup(*p);
+        }
+        g_error("Namespace %s has no Link object named %s", ns, name);
+}
+
+static bool pids_contain(NsFixture *t, const char *ns, GPid pid) {
+        g_autofree char *obj = ns_object(ns), *want = g_strdup_printf("%d", pid);
+        g_auto(GStrv) pids = get_list(t, obj, VIRTD_INTERFACE_NAMESPACE, "Pids", 'u');
+
+        return g_strv_contains((const char * const *) pids, want);
+}
+
+static void kill_pid(void *data) {
+        GPid pid = GPOINTER_TO_INT(data);
+
+        if (pid > 0 && kill(pid, SIGKILL) == 0)
+                waitpid(pid, NULL, 0);
+}
+
+/* Every advertised link operation through virtctl and D-Bus, each checked against iproute2 and virtd's objects:
+ * rename, MTU, MAC, down and up, IPv4 and IPv6 addresses added and removed, a move into another managed
+ * namespace (the Peer follows), and the Namespace's Links and Pids. */
+static void test_link_operations(void) {
+        NsFixture t;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        g_autofree char *a = NULL, *b = NULL, *pa = NULL, *pb = NULL, *peer = NULL, *moved = NULL;
+        const char *o1, *o2;
+        GPid pid;
+
+        ns_fixture_start(&t, /* real_netns= */ true, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zl");
+        b = ns_fixture_name(&t, "zl");
+        virtctl_ok(&t, NULL, "namespace", "add", a, NULL);
+        virtctl_ok(&t, NULL, "namespace", "add", b, NULL);
+        g_assert_cmpint(call(&t, &error, &reply, "CreateVeth", "ssssssut", "zla", a, "", "zlb", b, "", 0, (uint64_t) 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "oo", &o1, &o2), >, 0);
+        pa = g_strdup(o1);
+        pb = g_strdup(o2);
+        sd_bus_message_unref(reply);
+        assert_link_matches(&t, a, pa, "zla");
+        assert_link_matches(&t, b, pb, "zlb");
+        peer = get_object_path(&t, pa, VIRTD_INTERFACE_LINK, "Peer");
+        g_assert_cmpstr(peer, ==, pb);
+        g_clear_pointer(&peer, g_free);
+        peer = get_object_path(&t, pb, VIRTD_INTERFACE_LINK, "Peer");
+        g_assert_cmpstr(peer, ==, pa);
+        assert_links_match(&t, a);
+        assert_links_match(&t, b);
+
+        /* Rename: the same object (same ifindex), a new Name; iproute2 knows only the new name. */
+        virtctl_ok(&t, NULL, "link", "set", "zla", "in", a, "name", "zlr", NULL);
+        g_assert_cmpint(test_sh(NULL, "ip -n %s link show dev zla 2>/dev/null", a), !=, 0);
+        assert_link_matches(&t, a, pa, "zlr");
+        assert_links_match(&t, a);
+
+        /* MTU and MAC, one virtctl call each, then both in one ConfigureLink. */
+        virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "mtu", "1400", NULL);
+        assert_link_matches(&t, a, pa, "zlr");
+        g_autofree char *now = what_ip(a, "zlr");
+        assert_contains(now, "mtu=1400 ");
+        virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "address", "02:5a:00:00:00:01", NULL);
+        assert_link_matches(&t, a, pa, "zlr");
+        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 2, "mtu", "u", 1280, "mac", "s",
+                             "02:5a:00:00:00:02", (uint64_t) 0), >=, 0);
+        g_clear_pointer(&now, g_free);
+        now = what_ip(a, "zlr");
+        assert_contains(now, "mtu=1280 mac=02:5a:00:00:00:02 ");
+        assert_link_matches(&t, a, pa, "zlr");
+
+        /* Up (both ends, so the operational state goes up too), down, up again. */
+        virtctl_ok(&t, NULL, "link", "set", "zlb", "in", b, "up", NULL);
+        virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "up", NULL);
+        assert_link_matches(&t, a, pa, "zlr");
+        assert_link_matches(&t, b, pb, "zlb");
+        g_clear_pointer(&now, g_free);
+        now = what_virtd(&t, pa);
+        assert_contains(now, "state=up oper=up ");
+        virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "down", NULL);
+        assert_link_matches(&t, a, pa, "zlr");
+        g_clear_pointer(&now, g_free);
+        now = what_virtd(&t, pa);
+        assert_contains(now, "state=down oper=down ");
+        virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "up", NULL);
+        assert_link_matches(&t, a, pa, "zlr");
+
+        /* Addresses: IPv4 and IPv6 through virtctl, another pair through ConfigureLink; then all removed. */
+        virtctl_ok(&t, NULL, "address", "add", "10.203.0.1/24", "fd00:203::1/64", "dev", "zlr", "in", a, NULL);
+        assert_link_matches(&t, a, pa, "zlr");
+        g_clear_pointer(&now, g_free);
+        now = what_virtd(&t, pa);
+        assert_contains(now, "10.203.0.1/24");
+        assert_contains(now, "fd00:203::1/64");
+        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 1, "add-addresses", "as", 2,
+                             "10.203.1.1/16", "fd00:204::1/128", (uint64_t) 0), >=, 0);
+        assert_link_matches(&t, a, pa, "zlr");
+        g_clear_pointer(&now, g_free);
+        now = what_ip(a, "zlr");
+        assert_contains(now, "10.203.1.1/16");
+        assert_contains(now, "fd00:204::1/128");
+        virtctl_ok(&t, NULL, "address", "delete", "10.203.0.1/24", "fd00:203::1/64", "dev", "zlr", "in", a, NULL);
+        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 1, "remove-addresses", "as", 2,
+                             "10.203.1.1/16", "fd00:204::1/128", (uint64_t) 0), >=, 0);
+        assert_link_matches(&t, a, pa, "zlr");
+        g_clear_pointer(&now, g_free);
+        now = what_ip(a, "zlr");
+        g_assert_null(strstr(now, "10.203."));
+        g_assert_null(strstr(now, "fd00:20"));
+
+        /* Move into b: gone from a (object and kernel), a new object in b, and the peer's Peer follows. */
+        virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "netns", b, NULL);
+        g_assert_cmpint(test_sh(NULL, "ip -n %s link show dev zlr 2>/dev/null", a), !=, 0);
+        assert_links_match(&t, a);
+        assert_links_match(&t, b);
+        moved = link_object(&t, b, "zlr");
+        g_assert_cmpstr(moved, !=, pa);
+        g_assert_cmpint(sd_bus_get_property_string(t.e.bus, VIRTD_BUS_NAME, pa, VIRTD_INTERFACE_LINK, "Name", &error,
+                                                   &(char *) { NULL }), <, 0);
+        sd_bus_error_free(&error);
+        assert_link_matches(&t, b, moved, "zlr");
+        for (int i = 0; i < 60; i++) {
+                g_clear_pointer(&peer, g_free);
+                peer = get_object_path(&t, pb, VIRTD_INTERFACE_LINK, "Peer");
+                if (g_str_equal(peer, moved))
+                        break;
+                g_usleep(50 * 1000);
+        }
+        g_assert_cmpstr(peer, ==, moved);
+        g_clear_pointer(&peer, g_free);
+        peer = get_object_path(&t, moved, VIRTD_INTERFACE_LINK, "Peer");
+        g_assert_cmpstr(peer, ==, pb);
+
+        /* Pids: a process that iproute2 starts inside b is listed there and not in a, and is gone once killed. */
+        const char *argv[] = { "ip", "netns", "exec", b, "sleep", "30", NULL };
+        g_assert_true(g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                    &pid, NULL));
+        test_defer(kill_pid, GINT_TO_POINTER(pid));
+        for (int i = 0; i < 100 && !pids_contain(&t, b, pid); i++)
+                g_usleep(20 * 1000);
+        g_assert_true(pids_contain(&t, b, pid));
+        g_assert_false(pids_contain(&t, a, pid));
+        g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+        g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+        g_assert_false(pids_contain(&t, b, pid));
+
+        virtctl_ok(&t, NULL, "namespace", "delete", a, NULL);
+        virtctl_ok(&t, NULL, "namespace", "delete", b, NULL);
+        ns_fixture_stop(&t);
+}
+
+/* The kernel pads the columns of uid_map: one space between words, none at the start of a line. */
+static char *squeeze(const char *s) {
+        GString *o = g_string_new(NULL);
+
+        for (const char *c = s; *c; c++)
+                if (*c != ' ' || (o->len > 0 && o->str[o->len - 1] != ' ' && o->str[o->len - 1] != '\n' && c[1] != '\n' && c[1]))
+                        g_string_append_c(o, *c);
+        return g_string_free(o, false);
+}
+
+/* The inode of a namespace file, as "kind:[inode]" the way /proc/PID/ns/KIND reads. */
+static char *ns_file_id(const char *kind, const char *path) {
+        g_autofree char *ino = NULL;
+
+        g_assert_cmpint(test_sh(&ino, "stat -L -c %%i %s", path), ==, 0);
+        return g_strdup_printf("%s:[%s]", kind, g_strstrip(ino));
+}
+
+/* The kinds beyond net, uts, ipc, pid and mnt: a user namespace with uid and gid maps, cgroup and time. A process
+ * that "namespace exec" starts is in exactly the bound namespaces (readlink /proc/self/ns/KIND equals the inode of
+ * <state-dir>/ns/NAME/KIND, net at <netns-dir>/NAME) and sees the maps; delete leaves no file and no mount. */
+static void test_user_cgroup_time(void) {
+        static const char *const wanted[] = { "user", "net", "uts", "cgroup", "time" };
+        g_autoptr(GPtrArray) kinds = g_ptr_array_new();
+        g_autofree char *a = NULL, *list = NULL, *out = NULL, *dir = NULL, *mounts = NULL, *obj = NULL;
+        g_auto(GStrv) got = NULL;
+        NsFixture t;
+
+        /* Whatever this kernel offers of them. */
+        for (size_t i = 0; i < G_N_ELEMENTS(wanted); i++) {
+                g_autofree char *f = g_strdup_printf("/proc/self/ns/%s", wanted[i]);
+                if (g_file_test(f, G_FILE_TEST_EXISTS))
+                        g_ptr_array_add(kinds, (char *) wanted[i]);
+        }
+        g_ptr_array_add(kinds, NULL);
+        if (!g_strv_contains((const char * const *) kinds->pdata, "user")) {
+                g_test_skip("this kernel has no user namespaces");
+                return;
+        }
+        list = g_strjoinv(",", (char **) kinds->pdata);
+
+        ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
+        a = ns_fixture_name(&t, "zk");
+        /* network.conf holds the kinds net, uts and ipc only: these are runtime namespaces. */
+        virtctl_ok(&t, NULL, "--runtime", "namespace", "add", a, "kinds", list, "uidmap", "0:100000:65536",
+                   "gidmap", "0:200000:1000", "hostname", "k-host", NULL);
+        obj = ns_object(a);
+        got = get_list(&t, obj, VIRTD_INTERFACE_NAMESPACE, "Kinds", 's');
+        g_autofree char *got_s = g_strjoinv(",", got);
+        g_auto(GStrv) want_sorted = g_strdupv((char **) kinds->pdata);
+        qsort(want_sorted, g_strv_length(want_sorted), sizeof(char *), (int (*)(const void *, const void *)) cmp_strp);
+        g_autofree char *want_s = g_strjoinv(",", want_sorted);
+        g_assert_cmpstr(got_s, ==, want_s);
+
+        /* The maps, as the kernel shows them to a process inside. */
+        virtctl_ok(&t, &out, "namespace", "exec", a, "--", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g", NULL);
+        g_autofree char *squeezed = squeeze(out);
+        g_assert_cmpstr(squeezed, ==, "0 100000 65536\n0 200000 1000\n0\n0\n"); /* root inside, as with nsenter */
+
+        /* Each kind: the process's namespace is the bound file's (time applies to children, which exec forks). */
+        dir = g_strdup_printf("%s/ns/%s", t.e.state_dir, a);
+        for (char **k = (char **) kinds->pdata; *k; k++) {
+                g_autofree char *bound = g_str_equal(*k, "net") ? ns_path(&t, a) : g_build_filename(dir, *k, NULL);
+                g_autofree char *want = ns_file_id(*k, bound), *have = NULL, *host = NULL;
+                g_autofree char *link = g_strdup_printf("/proc/self/ns/%s", *k);
+                virtctl_ok(&t, &have, "namespace", "exec", a, "--", "readlink", link, NULL);
+                g_assert_cmpstr(g_strstrip(have), ==, want);
+                host = g_file_read_link(link, NULL);
+                g_assert_cmpstr(host, !=, want); /* and not the host's */
+        }
+        g_clear_pointer(&out, g_free);
+        virtctl_ok(&t, &out, "namespace", "exec", a, "--", "hostname", NULL);
+        g_assert_cmpstr(out, ==, "k-host\n");
+
+        virtctl_ok(&t, NULL, "namespace", "delete", a, NULL);
+        g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+        g_autofree char *netns = ns_path(&t, a);
+        g_assert_false(g_file_test(netns, G_FILE_TEST_EXISTS));
+        g_assert_cmpint(test_sh(&mounts, "grep -F '/%s' /proc/self/mountinfo || true", a), ==, 0);
+        g_assert_cmpstr(mounts, ==, "");
+        g_clear_pointer(&out, g_free);
+        virtctl_ok(&t, &out, "namespace", "list", NULL);
+        g_assert_null(strstr(out, a));
+        ns_fixture_stop(&t);
+}
+
 static void assert_error(int r, sd_bus_error *error, const char *name, const char *fragment) {
         g_assert_cmpint(r, <, 0);
         g_test_message("%s: %s", error->name, error->message);
@@ -520,7 +909,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/namespace/seed-example", test_seed_example);
         g_test_add_func("/namespace/iproute2-interop", test_iproute2_interop);
         g_test_add_func("/namespace/uts-pid-exec", test_uts_pid_exec);
+        g_test_add_func("/namespace/user-cgroup-time", test_user_cgroup_time);
         g_test_add_func("/namespace/link-down-signal", test_link_down_signal);
+        g_test_add_func("/namespace/link-operations", test_link_operations);
         g_test_add_func("/namespace/bad-input", test_bad_input);
         g_test_add_func("/namespace/delete-busy", test_delete_busy);
         g_test_add_func("/namespace/authorization", test_authorization);

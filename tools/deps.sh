@@ -6,6 +6,9 @@ packages=(
         build-essential meson ninja-build pkg-config gettext
         libsystemd-dev libnl-3-dev libnl-route-3-dev libcgroup-dev libglib2.0-dev
         dbus python3-dbusmock cgroup-tools iproute2 iputils-ping libxml2-utils systemd util-linux procps
+        # Called by the tests themselves: jq reads iproute2's JSON (test-config, test-vlan-links), python3 runs
+        # the OOM child and checks JSON, hostname and logger (bsdutils) run inside namespaces and groups.
+        jq python3 hostname bsdutils coreutils findutils
         clang libclang-rt-14-dev llvm valgrind
 )
 
