@@ -27,6 +27,9 @@ static void help(void) {
                "     --config-dir=DIR    Read configuration from DIR (default: %s)\n"
                "     --state-dir=DIR     Keep runtime state in DIR (default: %s)\n"
                "     --netns-dir=DIR     Bind named network namespaces in DIR (default: /run/netns)\n"
+               "     --host-mount-namespace=FILE\n"
+               "                         Make those bind mounts in the mount namespace FILE (default:\n"
+               "                         /proc/1/ns/mnt, the host's, when the unit gives virtd its own)\n"
                "     --cgroup-base=PATH  Manage cgroups under PATH in every hierarchy (default: /virtd,\n"
                "                         or the service's delegated cgroup on a systemd cgroup v2 host)\n"
                "     --log-level=LEVEL   Log up to LEVEL: err, warning, notice, info, debug (default: info)\n",
@@ -54,11 +57,13 @@ typedef struct Arguments {
         const char *host_root;
         const char *netns_dir;
         const char *cgroup_base;
+        const char *host_mount_ns;
 } Arguments;
 
 /* Returns 1 to go on, 0 to exit successfully, negative on bad usage. */
 static int parse_argv(int argc, char *argv[], Arguments *args) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_HOST_ROOT, ARG_NETNS_DIR, ARG_CGROUP_BASE };
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_STATE_DIR, ARG_LOG_LEVEL, ARG_HOST_ROOT, ARG_NETNS_DIR, ARG_HOST_MOUNT_NS,
+               ARG_CGROUP_BASE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -66,6 +71,7 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "netns-dir", required_argument, NULL, ARG_NETNS_DIR },
+                { "host-mount-namespace", required_argument, NULL, ARG_HOST_MOUNT_NS },
                 { "cgroup-base", required_argument, NULL, ARG_CGROUP_BASE },
                 /* Undocumented: lets tests point the host report at a fake /proc and /sys. */
                 { "host-root", required_argument, NULL, ARG_HOST_ROOT },
@@ -90,6 +96,9 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
                 case ARG_NETNS_DIR:
                         args->netns_dir = optarg;
                         break;
+                case ARG_HOST_MOUNT_NS:
+                        args->host_mount_ns = optarg;
+                        break;
                 case ARG_CGROUP_BASE:
                         args->cgroup_base = optarg;
                         break;
@@ -112,7 +121,7 @@ static int parse_argv(int argc, char *argv[], Arguments *args) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
-        Arguments args = { VIRTD_CONFIG_DIR, VIRTD_STATE_DIR, "", "/run/netns", "" };
+        Arguments args = { VIRTD_CONFIG_DIR, VIRTD_STATE_DIR, "", "/run/netns", "", "/proc/1/ns/mnt" };
         int r;
 
         log_set_prefix(!isatty(STDERR_FILENO));
@@ -125,7 +134,8 @@ int main(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to register error map: %m"), EXIT_FAILURE;
 
         ManagerOptions options = { .config_dir = args.config_dir, .state_dir = args.state_dir, .host_root = args.host_root,
-                                  .netns_dir = args.netns_dir, .cgroup_base = args.cgroup_base };
+                                  .netns_dir = args.netns_dir, .cgroup_base = args.cgroup_base,
+                                  .host_mount_ns = args.host_mount_ns };
         r = manager_new(&options, &m);
         if (r < 0)
                 return EXIT_FAILURE;

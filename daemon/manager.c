@@ -55,8 +55,10 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
         m->state_dir = strdup(o->state_dir);
         m->host_root = strdup(strempty(o->host_root));
         m->netns_dir = strdup(o->netns_dir ? o->netns_dir : "/run/netns");
+        m->host_mount_ns = strdup(o->host_mount_ns ? o->host_mount_ns : "/proc/1/ns/mnt");
         m->cgroup_base = strdup(strempty(o->cgroup_base));
-        if (!m->config_dir || !m->state_dir || !m->host_root || !m->netns_dir || !m->cgroup_base)
+        if (!m->config_dir || !m->state_dir || !m->host_root || !m->netns_dir || !m->host_mount_ns ||
+            !m->cgroup_base)
                 return -ENOMEM;
 
         r = mkdir_p(m->state_dir, 0755);
@@ -94,6 +96,7 @@ Manager *manager_free(Manager *m) {
         free(m->state_dir);
         free(m->host_root);
         free(m->netns_dir);
+        free(m->host_mount_ns);
         free(m->cgroup_base);
         free(m);
         return NULL;
@@ -284,7 +287,7 @@ int manager_start(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        r = namespaces_start(m, m->netns_dir);
+        r = namespaces_start(m, m->netns_dir, m->host_mount_ns);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up named namespaces: %m");
         r = manager_dbus_register(m);

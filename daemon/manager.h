@@ -16,6 +16,7 @@ typedef struct ManagerOptions {
         const char *host_root; /* "" normally; tests may point the host report at a fake tree */
         const char *netns_dir; /* named network namespaces, as iproute2's /run/netns */
         const char *cgroup_base; /* "" for the default */
+        const char *host_mount_ns; /* the host's mount namespace file, where named namespaces are bound */
 } ManagerOptions;
 
 typedef struct Manager {
@@ -28,6 +29,7 @@ typedef struct Manager {
         NetProbe net_probe; /* fd -EBADF when no probe is running */
         sd_event_source *net_probe_source;
         char *netns_dir;
+        char *host_mount_ns;
         NamespaceTable *namespaces;
         char *cgroup_base;
         struct GroupRegistry *groups;

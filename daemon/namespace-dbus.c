@@ -547,18 +547,14 @@ static int enter_authorized(sd_bus_message *m, void *userdata, sd_bus_error *err
                 r = sd_bus_message_open_container(reply, 'a', "(sh)");
         /* In joining order: user first (it grants the rights for the rest), mnt last. */
         for (NamespaceKind k = 0; r >= 0 && k < _NAMESPACE_KIND_MAX; k++) {
-                _cleanup_free_ char *path = NULL;
                 _cleanup_close_ int fd = -EBADF;
 
                 if (!(ns->kinds & NAMESPACE_KIND_BIT(k)))
                         continue;
-                path = namespace_kind_path(ns, k);
-                if (!path)
-                        return -ENOMEM;
-                fd = open(path, O_RDONLY | O_CLOEXEC);
+                fd = namespace_open_kind(ns, k);
                 if (fd < 0)
-                        return virtd_bus_error_setf(error, errno, "Cannot open the %s namespace of %s: %s",
-                                                       namespace_kind_to_string(k), ns->name, strerror(errno));
+                        return virtd_bus_error_setf(error, -fd, "Cannot open the %s namespace of %s: %s",
+                                                       namespace_kind_to_string(k), ns->name, strerror(-fd));
                 /* Appending an 'h' duplicates the descriptor; ours is closed by the cleanup. */
                 r = sd_bus_message_append(reply, "(sh)", namespace_kind_to_string(k), fd);
         }

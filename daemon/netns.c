@@ -50,6 +50,12 @@ unsigned namespace_kinds_supported(void) {
         return kinds;
 }
 
+/* Every function below that touches the netns directory or <state-dir>/ns runs in the host's mount namespace
+ * (host-mount-ns.h): the public ones enter it, the static ones are only called from those. */
+static int enter_host_mounts(NamespaceTable *t, HostMountNs **ret_scope) {
+        return host_mount_ns_enter(&t->host_mounts, ret_scope);
+}
+
 static bool is_nsfs(const char *path) {
         struct statfs sfs;
 
@@ -255,11 +261,14 @@ static int scan_pids(const NsId *ids, size_t n_ids, pid_t exclude, size_t max, p
 }
 
 static int namespace_scan(Namespace *ns, size_t max, pid_t **ret, size_t *ret_n) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         NsId ids[_NAMESPACE_KIND_MAX];
         size_t n_ids;
         int r;
 
-        r = namespace_ids(ns, ids, &n_ids);
+        r = enter_host_mounts(ns->manager->namespaces, &scope);
+        if (r >= 0)
+                r = namespace_ids(ns, ids, &n_ids);
         if (r < 0)
                 return r;
         /* readdir() on /proc lists pids in ascending order. */
@@ -371,12 +380,16 @@ static void load_dir(Manager *m, const char *dir) {
 /* Removes the files a creation or deletion killed half-way left of namespace @name: files nothing is bound
  * on, which would make the next creation of that name fail with EEXIST. */
 int namespace_remove_stale(Manager *m, const char *name) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         NamespaceTable *t = m->namespaces;
         _cleanup_free_ char *dir = NULL;
-        int removed = 0;
+        int removed = 0, r;
 
         if (!t || namespace_name_invalid_reason(name) || namespace_find(m, name))
                 return 0;
+        r = enter_host_mounts(t, &scope);
+        if (r < 0)
+                return r;
         for (NamespaceKind k = 0; k < _NAMESPACE_KIND_MAX; k++) {
                 _cleanup_free_ char *path = NULL;
                 struct stat st;
@@ -406,10 +419,14 @@ static void namespace_forget(Namespace *ns) {
 
 /* Brings the set of objects in line with the netns directory; returns how many files are not bound yet. */
 static unsigned reconcile(Manager *m) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         NamespaceTable *t = m->namespaces;
         unsigned pending = 0;
         DIR *d;
         struct dirent *de;
+
+        if (enter_host_mounts(t, &scope) < 0)
+                return 0;
 
         for (Namespace *ns = t->list, *next; ns; ns = next) {
                 next = ns->next;
@@ -511,16 +528,24 @@ static int make_mount(const char *dir, unsigned long propagation) {
         return 0;
 }
 
-int namespaces_start(Manager *m, const char *netns_dir) {
+int namespaces_start(Manager *m, const char *netns_dir, const char *host_mount_ns) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         NamespaceTable *t;
         int r;
 
-        assert(m && netns_dir);
+        assert(m && netns_dir && host_mount_ns);
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
         m->namespaces = t;
         t->inotify_fd = -EBADF;
+        t->host_mounts = (HostMountNs) HOST_MOUNT_NS_NULL;
+        r = host_mount_ns_open(&t->host_mounts, host_mount_ns);
+        if (r < 0)
+                return r;
+        r = enter_host_mounts(t, &scope);
+        if (r < 0)
+                return log_error_errno(r, "Cannot enter the host's mount namespace: %m");
         t->netns_dir = strdup(netns_dir);
         if (!t->netns_dir || asprintf(&t->ns_dir, "%s/ns", m->state_dir) < 0)
                 return -ENOMEM;
@@ -567,9 +592,14 @@ static void namespaces_release_mounts(NamespaceTable *t) {
 }
 
 void namespaces_free(NamespaceTable *t) {
+        HostMountNs *scope = NULL;
+
         if (!t)
                 return;
-        namespaces_release_mounts(t);
+        if (enter_host_mounts(t, &scope) >= 0) {
+                namespaces_release_mounts(t);
+                host_mount_ns_leavep(&scope);
+        }
         while (t->list) {
                 Namespace *ns = t->list;
                 t->list = ns->next;
@@ -579,6 +609,7 @@ void namespaces_free(NamespaceTable *t) {
         sd_event_source_disable_unref(t->rescan_timer);
         if (t->inotify_fd >= 0)
                 close(t->inotify_fd);
+        host_mount_ns_close(&t->host_mounts);
         free(t->netns_dir);
         free(t->ns_dir);
         free(t);
@@ -830,12 +861,18 @@ static int namespace_create_net(Manager *m, const NamespaceSpec *spec, Namespace
 }
 
 int namespace_create(Manager *m, const NamespaceSpec *spec, Namespace **ret) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         Creation c = { .m = m, .spec = spec, .to_child = -EBADF, .from_child = -EBADF };
         int down[2], up[2], status, r;
         char what[128] = "";
         Namespace *ns = NULL;
 
         assert(m && spec && ret);
+        /* The helper forked below inherits the host's mount namespace: a new mnt kind is a copy of the host's
+         * mounts, not of the unit's sandbox. */
+        r = enter_host_mounts(m->namespaces, &scope);
+        if (r < 0)
+                return r;
         r = namespaces_prepare_mounts(m->namespaces);
         if (r < 0)
                 return r;
@@ -882,10 +919,14 @@ finish:
 /* ---- deletion ---- */
 
 int namespace_delete(Namespace *ns, bool force) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         _cleanup_free_ char *dir = NULL;
         int r;
 
         assert(ns);
+        r = enter_host_mounts(ns->manager->namespaces, &scope);
+        if (r < 0)
+                return r;
         if (!force && (r = namespace_in_use(ns)) != 0)
                 return r < 0 ? r : -EBUSY;
         link_dbus_emit_all_removed(ns);
@@ -910,8 +951,23 @@ int namespace_delete(Namespace *ns, bool force) {
         return 0;
 }
 
-int namespace_hostname(Namespace *ns, char **ret) {
+int namespace_open_kind(Namespace *ns, NamespaceKind kind) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         _cleanup_free_ char *path = NULL;
+        int r, fd;
+
+        assert(ns);
+        r = enter_host_mounts(ns->manager->namespaces, &scope);
+        if (r < 0)
+                return r;
+        path = namespace_kind_path(ns, kind);
+        if (!path)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+int namespace_hostname(Namespace *ns, char **ret) {
         _cleanup_close_ int fd = -EBADF, self = -EBADF;
         struct utsname u;
 
@@ -919,12 +975,11 @@ int namespace_hostname(Namespace *ns, char **ret) {
         *ret = NULL;
         if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_UTS)))
                 return 0;
-        path = namespace_kind_path(ns, NAMESPACE_UTS);
-        if (!path)
-                return -ENOMEM;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = namespace_open_kind(ns, NAMESPACE_UTS);
+        if (fd < 0)
+                return fd;
         self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || self < 0)
+        if (self < 0)
                 return -errno;
         /* Single-threaded and only for the length of uname(): the same pattern as netlink sockets. */
         if (setns(fd, CLONE_NEWUTS) < 0)
@@ -937,9 +992,11 @@ int namespace_hostname(Namespace *ns, char **ret) {
 }
 
 bool namespace_net_is_bound(Namespace *ns) {
+        _cleanup_(host_mount_ns_leavep) HostMountNs *scope = NULL;
         _cleanup_free_ char *path = NULL;
 
-        if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_NET)) || ns->net_fd < 0)
+        if (!(ns->kinds & NAMESPACE_KIND_BIT(NAMESPACE_NET)) || ns->net_fd < 0 ||
+            enter_host_mounts(ns->manager->namespaces, &scope) < 0)
                 return false;
         path = namespace_kind_path(ns, NAMESPACE_NET);
         return path && is_nsfs(path);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "host-mount-ns.h"
 #include "netlink.h"
 #include "netns-names.h"
 
@@ -33,6 +34,7 @@ typedef struct NamespaceTable {
         sd_event_source *rescan_timer;
         unsigned rescan_retries;
         bool mounts_ready;       /* the directories' mounts are made on first use */
+        HostMountNs host_mounts; /* where the directories' mounts are made and their files opened */
 } NamespaceTable;
 
 /* Options of a new namespace. */
@@ -51,11 +53,12 @@ unsigned namespace_kinds_supported(void);
  * namespaces_start() - prepare the directories, load existing namespaces, watch the netns directory.
  * @m: the manager; m->namespaces is allocated here
  * @netns_dir: the netns directory
+ * @host_mount_ns: the host's mount namespace file: all work on the directories is done there
  *
  * The netns directory becomes a shared mount, as "ip netns add" makes it, so namespaces bound there are seen
  * in every mount namespace; <state-dir>/ns becomes a private one, which binding mnt namespaces requires.
  */
-int namespaces_start(Manager *m, const char *netns_dir);
+int namespaces_start(Manager *m, const char *netns_dir, const char *host_mount_ns);
 void namespaces_free(NamespaceTable *t);
 
 Namespace *namespace_find(Manager *m, const char *name);
@@ -89,6 +92,8 @@ int namespace_delete(Namespace *ns, bool force);
  * returns how many. Called only for names virtd owns. */
 int namespace_remove_stale(Manager *m, const char *name);
 char *namespace_kind_path(Namespace *ns, NamespaceKind kind);
+/* Opens the bound file of @kind (read-only, close-on-exec); returns the fd or a negative errno. */
+int namespace_open_kind(Namespace *ns, NamespaceKind kind);
 /* Reads the hostname of a uts namespace; NULL without uts. */
 int namespace_hostname(Namespace *ns, char **ret);
 /* Whether the namespace's net file is still bound (iproute2 may have deleted it a moment ago). */

@@ -243,23 +243,40 @@ static void test_garbage(void) {
 }
 
 /* cgsnapshot reads the whole machine's tree without locking: a group removed while it reads leaves a torn
- * block ("group x {" and nothing more) or an error message in its output. A parser bug refuses every try;
- * a race only one. */
+ * block ("group x {" and nothing more) or its own error message ("cannot read group ...") in its standard
+ * output. A parser bug refuses every try; a race only some. When every try raced (other engineers' tests
+ * churning thousands of groups), the test cannot tell and skips; any other refusal fails it. */
+static bool refusal_is_race(const char *out, const ConfError *err) {
+        g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+
+        if (err->line == 0 || err->line > g_strv_length(lines))
+                return false;
+        return g_str_has_prefix(lines[err->line - 1], "cannot ") || g_str_has_prefix(lines[err->line - 1], "group ");
+}
+
 static CgConfig *cgsnapshot_parse(char **ret_text) {
         const char *argv[] = { "cgsnapshot", "-s", "-b", "/dev/null", NULL };
         g_autofree char *out = NULL;
         CgConfig *c = NULL;
         ConfError err = {};
         gint status = 0;
+        bool only_races = true;
 
         for (int try = 0; try < 20 && !c; try++) {
                 g_clear_pointer(&out, g_free);
                 conf_error_done(&err);
                 g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
                                            NULL, NULL, &out, NULL, &status, NULL));
-                if (cgconfig_parse(out, strlen(out), "cgsnapshot", &c, &err) < 0)
+                if (cgconfig_parse(out, strlen(out), "cgsnapshot", &c, &err) < 0) {
                         g_test_message("cgsnapshot output refused (try %d): %s:%u:%u: %s", try + 1, err.file, err.line,
                                        err.column, err.message);
+                        only_races = only_races && refusal_is_race(out, &err);
+                }
+        }
+        if (!c && only_races) {
+                g_test_skip("the cgroup tree changed under cgsnapshot in each of 20 tries");
+                conf_error_done(&err);
+                return NULL;
         }
         if (!c)
                 g_error("cgsnapshot output refused: %s:%u:%u: %s", err.file, err.line, err.column, err.message);
@@ -279,6 +296,8 @@ static void test_cgsnapshot_output(void) {
                 return;
         }
         c = cgsnapshot_parse(&out);
+        if (!c)
+                return;
         g_test_message("cgsnapshot: %zu bytes, %zu mounts, %zu groups", strlen(out), c->n_mounts, c->n_groups);
         g_assert_cmpuint(c->n_mounts + c->n_groups, >, 0);
         cgconfig_free(c);
@@ -439,7 +458,7 @@ static void test_cgconfigparser_interop(void) {
 
         /* libcgroup reads the kernel back; virtd parses what it wrote and finds the same values. */
         s = cgsnapshot_parse(NULL);
-        for (size_t i = 0; i < c->n_groups; i++) {
+        for (size_t i = 0; s && i < c->n_groups; i++) {
                 const CgGroup *want = &c->groups[i], *got = cgconfig_find_group(s, want->name);
                 g_assert_nonnull(got);
                 const CgController *pids = NULL;

@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -309,6 +310,82 @@ static void test_uts_pid_exec(void) {
         virtctl_ok(&t, NULL, "namespace", "delete", a, NULL);
         g_assert_false(g_file_test(bound, G_FILE_TEST_EXISTS));
         ns_fixture_stop(&t);
+}
+
+/* virtd's unit gives it a mount namespace of its own (PrivateMounts=, ProtectKernel*=): here unshare(1) makes one
+ * the same way, a slave of the test's, with a tmpfs only virtd sees. Named namespaces must still be bound where
+ * iproute2 and every other process see them, a new mnt kind must copy the host's mounts and not the sandbox's,
+ * and a restarted virtd must find what it bound. */
+static void start_virtd_sandboxed(NsFixture *t, const char *mark) {
+        const char *saved = g_getenv("VIRTD_TEST_WRAPPER");
+        g_autofree char *old = g_strdup(saved ? saved : "");
+        g_autofree char *wrapper = g_strdup_printf("unshare --mount --propagation slave -- sh -c "
+                                                   "'mount -t tmpfs virtd-sandbox %s && exec \"$@\"' sh %s", mark, old);
+        g_autofree char *arg = g_strdup_printf("--netns-dir=%s", t->netns_dir);
+        g_autofree char *host = g_strdup_printf("--host-mount-namespace=/proc/%d/ns/mnt", (int) getpid());
+        const char *args[] = { arg, host, NULL };
+
+        g_setenv("VIRTD_TEST_WRAPPER", wrapper, TRUE);
+        test_env_start_virtd(&t->e, args);
+        g_setenv("VIRTD_TEST_WRAPPER", old, TRUE);
+}
+
+static int count_in_mountinfo(const char *pid, const char *word) {
+        g_autofree char *out = NULL;
+
+        g_assert_cmpint(test_sh(&out, "grep -c -- '%s' /proc/%s/mountinfo || true", word, pid), ==, 0);
+        return atoi(out);
+}
+
+static void test_private_mount_namespace(void) {
+        NsFixture t;
+        g_autofree char *mark = g_dir_make_tmp("virtd-mark-XXXXXX", NULL), *a = NULL, *b = NULL, *list = NULL,
+                        *out = NULL, *virtd_pid = NULL, *uts = NULL, *mounts = NULL, *virtd_mnt = NULL,
+                        *own_mnt = NULL;
+
+        g_assert_nonnull(mark);
+        ns_fixture_start(&t, /* real_netns= */ true, /* polkit= */ false);
+        test_env_stop_virtd(&t.e);
+        start_virtd_sandboxed(&t, mark);
+        virtd_pid = g_strdup_printf("%d", (int) t.e.virtd_pid);
+        g_assert_cmpint(test_sh(&virtd_mnt, "readlink /proc/%s/ns/mnt", virtd_pid), ==, 0);
+        g_assert_cmpint(test_sh(&own_mnt, "readlink /proc/self/ns/mnt"), ==, 0);
+        g_assert_cmpstr(virtd_mnt, !=, own_mnt);
+        g_assert_cmpint(count_in_mountinfo(virtd_pid, "virtd-sandbox"), ==, 1);
+        g_assert_cmpint(count_in_mountinfo("self", "virtd-sandbox"), ==, 0);
+
+        a = ns_fixture_name(&t, "zm");
+        virtctl_ok(&t, NULL, "namespace", "add", a, "kinds", "net,uts", "hostname", "sandboxed", NULL);
+        g_assert_cmpint(test_sh(&list, "ip netns list"), ==, 0);
+        assert_contains(list, a);
+        g_assert_cmpint(test_sh(NULL, "ip netns exec %s ip link set lo up", a), ==, 0);
+        uts = g_strdup_printf("%s/ns/%s/uts", t.e.state_dir, a);
+        g_assert_cmpint(test_sh(&out, "nsenter --uts=%s hostname", uts), ==, 0);
+        g_assert_cmpstr(out, ==, "sandboxed\n");
+        g_clear_pointer(&out, g_free);
+        virtctl_ok(&t, &out, "namespace", "exec", a, "--", "hostname", NULL);
+        g_assert_cmpstr(out, ==, "sandboxed\n");
+
+        b = ns_fixture_name(&t, "zk");
+        virtctl_ok(&t, NULL, "--runtime", "namespace", "add", b, "kinds", "net,mnt", NULL);
+        virtctl_ok(&t, &mounts, "namespace", "exec", b, "--", "cat", "/proc/self/mountinfo", NULL);
+        g_assert_null(strstr(mounts, "virtd-sandbox"));
+        virtctl_ok(&t, NULL, "--runtime", "namespace", "delete", b, NULL);
+        g_assert_cmpint(count_in_mountinfo("self", b), ==, 0);
+
+        /* A restarted virtd, in a new sandbox, adopts the (saved) namespace from the host's mounts. */
+        test_env_stop_virtd(&t.e);
+        start_virtd_sandboxed(&t, mark);
+        g_clear_pointer(&out, g_free);
+        virtctl_ok(&t, &out, "--json", "namespace", "show", a, NULL);
+        assert_contains(out, "\"kinds\":[\"net\",\"uts\"]");
+        assert_contains(out, "\"hostname\":\"sandboxed\"");
+
+        virtctl_ok(&t, NULL, "namespace", "delete", a, NULL);
+        g_assert_cmpint(count_in_mountinfo("self", a), ==, 0);
+        g_assert_false(g_file_test(uts, G_FILE_TEST_EXISTS));
+        ns_fixture_stop(&t);
+        g_assert_cmpint(rmdir(mark), ==, 0);
 }
 
 /* "ip link set X down" run by hand arrives as PropertiesChanged on the Link object. */
@@ -910,6 +987,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/namespace/iproute2-interop", test_iproute2_interop);
         g_test_add_func("/namespace/uts-pid-exec", test_uts_pid_exec);
         g_test_add_func("/namespace/user-cgroup-time", test_user_cgroup_time);
+        g_test_add_func("/namespace/private-mount-namespace", test_private_mount_namespace);
         g_test_add_func("/namespace/link-down-signal", test_link_down_signal);
         g_test_add_func("/namespace/link-operations", test_link_operations);
         g_test_add_func("/namespace/bad-input", test_bad_input);

@@ -513,7 +513,7 @@ static void fuzz_setup(void) {
         fuzz_check(sd_bus_start(fuzz.client) >= 0);
 
         /* manager_start()'s registrations, in its order. */
-        fuzz_check(namespaces_start(m, netns) >= 0);
+        fuzz_check(namespaces_start(m, netns, "/proc/self/ns/mnt") >= 0);
         fuzz_check(manager_dbus_register(m) >= 0);
         fuzz_check(namespace_dbus_register(m) >= 0);
         fuzz_check(link_dbus_register(m) >= 0);
