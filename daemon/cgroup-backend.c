@@ -592,8 +592,10 @@ int cgroup_backend_delete(const char *controller, const char *path, bool recursi
         return 0;
 }
 
-/* A plain write of the file: libcgroup's cgroup_modify_cgroup() re-read /proc/mounts and stat()ed the file
- * for every value, ~16 % of a bulk Apply. The kernel's refusal is reported as libcgroup reported it. */
+/* Written by hand: libcgroup 2.0.2 lacks a correct write of an empty value (cgroup_set_value_string() plus
+ * cgroup_modify_cgroup() write nothing and report success, see below), and its path re-read /proc/mounts and
+ * stat()ed the file for every value, ~16 % of a bulk Apply. The kernel's refusal is reported as libcgroup
+ * reported it. */
 int cgroup_backend_set(const char *controller, const char *path, const char *name, const char *value,
                        char **ret_message) {
         _cleanup_free_ char *file = NULL;
