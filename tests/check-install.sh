@@ -17,7 +17,7 @@ prefix=$(meson introspect "$build" --buildoptions | /usr/bin/python3 -c 'import 
 installed=$(cd "$dest" && find . -type f -o -type l | sed 's|^\.||' | sort)
 expect() { check grep -qE "$1" <<<"$installed"; }
 
-echo "1..16"
+echo "1..27"
 expect "^$prefix/(libexec|sbin)/virtd$"
 expect "^$prefix/bin/virtctl$"
 expect "/dbus-1/system\.d/org\.virtd\.Virtd1\.conf$"
@@ -42,4 +42,25 @@ check actions_ok polkit-actions-declared
 service="$build/systemd/virtd.service"
 check grep -q "^ExecStart=$prefix/.*/virtd$" "$service"
 check grep -q "^Exec=$prefix/.*/virtd$" "$build/dbus/org.virtd.Virtd1.service"
+
+# Every path option moves what it names: a tree configured with all of them overridden (not built: meson
+# knows each file's destination from the configuration alone).
+over="$dest/over"
+meson setup "$over" "$src" -Dtests=false -Dvm_tests=disabled -Dvirtd_dir=/o/virtd -Dconfig_dir=/o/etc \
+        -Dstate_dir=/o/run -Ddbus_policy_dir=/o/policy -Ddbus_system_service_dir=/o/services \
+        -Ddbus_interfaces_dir=/o/interfaces -Dpolkit_actions_dir=/o/actions -Dsystemd_system_unit_dir=/o/units \
+        -Dbash_completion_dir=/o/completion >/dev/null
+moved=$(meson introspect "$over" --installed | /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin).values()))')
+moved() { check grep -qx "$1" <<<"$moved"; }
+moved /o/virtd/virtd
+moved /o/policy/org.virtd.Virtd1.conf
+moved /o/services/org.virtd.Virtd1.service
+moved /o/interfaces/org.virtd.Virtd1.Manager.xml
+moved /o/actions/org.virtd.Virtd1.policy
+moved /o/units/virtd.service
+moved /o/completion/virtctl
+check grep -q '^ExecStart=/o/virtd/virtd$' "$over/systemd/virtd.service"
+check grep -q "^Exec=/o/virtd/virtd$" "$over/dbus/org.virtd.Virtd1.service"
+check grep -q '^#define VIRTD_CONFIG_DIR "/o/etc"$' "$over/config.h"
+check grep -q '^#define VIRTD_STATE_DIR "/o/run"$' "$over/config.h"
 exit $failed
