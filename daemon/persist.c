@@ -16,7 +16,9 @@
 #include "manager.h"
 #include "namespace-dbus.h"
 #include "netlink.h"
+#include "owned.h"
 #include "persist.h"
+#include "strset.h"
 #include "strv.h"
 #include "virtd-bus.h"
 
@@ -139,12 +141,9 @@ int persist_commit(Manager *m, const PersistEdit *e, sd_bus_error *error) {
 }
 
 void persist_own(Manager *m, const char *kind, const char *name, bool add) {
-        _cleanup_strv_free_ char **owned = NULL;
-        int r;
+        _cleanup_free_ char *key = config_owned_key(kind, name);
+        int r = key ? owned_change(m, key, add) : -ENOMEM;
 
-        r = owned_read(m, &owned);
-        if (r >= 0)
-                r = owned_update(m, &owned, kind, name, add);
         if (r < 0)
                 log_warning_errno(r, "Cannot update the ownership record for %s %s: %m", kind, name);
 }
@@ -158,54 +157,46 @@ char *persist_link_key(const char *ns, const char *name) {
 }
 
 void persist_mark_runtime(Manager *m, const char *key) {
-        if (key && !strv_contains(m->runtime_changed, key) && strv_extend(&m->runtime_changed, key) < 0)
+        if (key && !m->runtime_changed && !(m->runtime_changed = strset_new()))
+                log_oom();
+        else if (key && strset_add(m->runtime_changed, key) < 0)
                 log_oom();
         apply_drift_schedule(m);
 }
 
-static void strv_drop(char **l, const char *s) {
-        for (char **p = l; p && *p; p++)
-                if (streq(*p, s)) {
-                        free(*p);
-                        memmove(p, p + 1, (strv_length(p + 1) + 1) * sizeof(char *));
-                        return;
-                }
-}
-
 void persist_forget(Manager *m, const char *key) {
         if (key)
-                strv_drop(m->runtime_changed, key);
+                (void) strset_remove(m->runtime_changed, key);
         apply_drift_schedule(m);
 }
 
 void persist_saved_all(Manager *m) {
-        strv_free(m->runtime_changed);
-        m->runtime_changed = NULL;
+        strset_clear(m->runtime_changed);
         apply_drift_schedule(m);
 }
 
 bool persist_is_unsaved(Manager *m, const char *key) {
-        return key && strv_contains(m->unsaved, key);
+        return key && strset_contains(m->unsaved, key);
 }
 
-static int add_key(char ***l, const char *kind, const char *name) {
+static int add_key(StrSet *l, const char *kind, const char *name) {
         _cleanup_free_ char *key = config_owned_key(kind, name);
 
         if (!key)
                 return -ENOMEM;
-        return strv_contains(*l, key) ? 0 : strv_extend(l, key);
+        return strset_add(l, key) < 0 ? -ENOMEM : 0;
 }
 
-static int add_link_key(char ***l, const char *ns, const char *name) {
+static int add_link_key(StrSet *l, const char *ns, const char *name) {
         _cleanup_free_ char *key = persist_link_key(ns, name);
 
         if (!key)
                 return -ENOMEM;
-        return strv_contains(*l, key) ? 0 : strv_extend(l, key);
+        return strset_add(l, key) < 0 ? -ENOMEM : 0;
 }
 
 /* A step the kernel would undo on Apply means the live object is not what the files say. */
-static int step_key(char ***l, const PlanStep *s) {
+static int step_key(StrSet *l, const PlanStep *s) {
         if (s->kind == PLAN_PARAMETER || (s->kind == PLAN_GROUP && s->action == PLAN_DELETE))
                 return add_key(l, "group", s->name);
         if (s->kind == PLAN_NAMESPACE && s->action == PLAN_DELETE)
@@ -218,22 +209,23 @@ static int step_key(char ***l, const PlanStep *s) {
         return 0;
 }
 
-static int compute_unsaved(Manager *m, const ApplyContext *c, char ***ret) {
-        _cleanup_strv_free_ char **l = strv_split("", " ");
+static int compute_unsaved(Manager *m, const ApplyContext *c, StrSet **ret) {
+        _cleanup_(strset_freep) StrSet *l = strset_new();
+        size_t it = 0;
         int r;
 
         if (!l)
                 return -ENOMEM;
-        for (char **k = m->runtime_changed; k && *k; k++)
-                if ((r = strv_extend(&l, *k)) < 0)
-                        return r;
+        for (const char *k; (k = strset_iterate(m->runtime_changed, &it));)
+                if (strset_add(l, k) < 0)
+                        return -ENOMEM;
         for (size_t i = 0; i < c->plan->n_steps; i++)
-                if ((r = step_key(&l, &c->plan->steps[i])) < 0)
+                if ((r = step_key(l, &c->plan->steps[i])) < 0)
                         return r;
         /* What Save would add: live objects the files do not name. */
         for (size_t i = 0; c->live_cg && i < c->live_cg->n_groups; i++)
                 if (!cgconfig_find_group(c->want_cg, c->live_cg->groups[i].name) &&
-                    (r = add_key(&l, "group", c->live_cg->groups[i].name)) < 0)
+                    (r = add_key(l, "group", c->live_cg->groups[i].name)) < 0)
                         return r;
         for (size_t i = 0; c->live_net && i < c->live_net->n_objects; i++) {
                 const NetObject *o = &c->live_net->objects[i];
@@ -243,7 +235,7 @@ static int compute_unsaved(Manager *m, const ApplyContext *c, char ***ret) {
                         continue;
                 for (size_t j = 0; j < c->want_net->n_objects; j++)
                         named = named || (c->want_net->objects[j].type == NET_NAMESPACE && streq(c->want_net->objects[j].name, o->name));
-                if (!named && (r = add_key(&l, "namespace", o->name)) < 0)
+                if (!named && (r = add_key(l, "namespace", o->name)) < 0)
                         return r;
         }
         *ret = TAKE_PTR(l);
@@ -293,7 +285,8 @@ static void emit_unsaved(Manager *m, const char *key) {
 }
 
 int persist_unsaved_update(Manager *m, const ApplyContext *c) {
-        _cleanup_strv_free_ char **now = NULL, **before = NULL;
+        _cleanup_(strset_freep) StrSet *now = NULL, *before = NULL;
+        size_t i = 0;
         int r;
 
         r = compute_unsaved(m, c, &now);
@@ -303,11 +296,12 @@ int persist_unsaved_update(Manager *m, const ApplyContext *c) {
         m->unsaved = TAKE_PTR(now);
         if (!m->ready)
                 return 0;
-        for (char **k = m->unsaved; *k; k++)
-                if (!strv_contains(before, *k))
-                        emit_unsaved(m, *k);
-        for (char **k = before; k && *k; k++)
-                if (!strv_contains(m->unsaved, *k))
-                        emit_unsaved(m, *k);
+        for (const char *k; (k = strset_iterate(m->unsaved, &i));)
+                if (!strset_contains(before, k))
+                        emit_unsaved(m, k);
+        i = 0;
+        for (const char *k; (k = strset_iterate(before, &i));)
+                if (!strset_contains(m->unsaved, k))
+                        emit_unsaved(m, k);
         return 0;
 }
