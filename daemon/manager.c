@@ -14,6 +14,7 @@
 #include "manager-dbus.h"
 #include "manager.h"
 #include "owned.h"
+#include "persist.h"
 #include "strset.h"
 #include "vlan-dbus.h"
 #include "namespace-dbus.h"
@@ -86,6 +87,7 @@ Manager *manager_free(Manager *m) {
         host_report_free(m->host);
         config_failures_free(m->config_failures, m->n_config_failures);
         config_drift_free(m->drift, m->n_drift);
+        persist_cache_free(m->persist_cache);
         strset_free(m->runtime_changed);
         strset_free(m->unsaved);
         sd_event_source_disable_unref(m->drift_check);

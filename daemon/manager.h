@@ -40,6 +40,7 @@ typedef struct Manager {
         sd_event_source *drift_check;
         uint64_t drift_due;      /* CLOCK_MONOTONIC µs: the drift check runs once events have been quiet until then */
         struct OwnedRecord *owned; /* the ownership record (owned.h), loaded at the first use */
+        struct PersistCache *persist_cache; /* the saved files as parsed (persist.h) */
         struct StrSet *runtime_changed; /* keys of objects runtime-only calls changed since the last Save (persist.h) */
         struct StrSet *unsaved;         /* the keys whose Unsaved property is true */
         bool ready;
