@@ -124,7 +124,7 @@ static int read_current(const char *path, char **ret, size_t *ret_size) {
 static int cached_load(Manager *m, bool cgconfig, const char *path, CachedFile **ret, sd_bus_error *error) {
         _cleanup_free_ char *text = NULL;
         CachedFile *f;
-        FileId before, after;
+        FileId before = {}, after = {};
         ConfError err = {};
         size_t size;
         int r;
@@ -192,7 +192,7 @@ static int check_result(const CachedFile *f, bool cgconfig, const Editor *ed, co
 
 static int prepare(Manager *m, bool cgconfig, const Editor *ed, PersistEdit *ret, sd_bus_error *error) {
         _cleanup_(persist_edit_done) PersistEdit e = { .cgconfig = cgconfig };
-        CachedFile *f;
+        CachedFile *f = NULL;
         bool was_valid;
         int r;
 
@@ -245,7 +245,7 @@ int persist_check(Manager *m, bool cgconfig, sd_bus_error *error) {
 int persist_commit(Manager *m, const PersistEdit *e, sd_bus_error *error) {
         _cleanup_free_ char *msg = NULL;
         CachedFile *f = m->persist_cache ? &m->persist_cache->file[e->cgconfig] : NULL;
-        FileId now;
+        FileId now = {};
         bool ours;
         int r;
 
