@@ -12,11 +12,9 @@ typedef struct Manager Manager;
 char *dir_file(const char *dir, const char *name);
 /* ParseError with the parser's "FILE:LINE:COL: problem" for -EBADMSG, else the errno's error naming @what. */
 int parse_error(sd_bus_error *error, int r, ConfError *err, const char *what);
-/* Adds (@add) or removes "KIND NAME" in the ownership record and writes it atomically. */
-int owned_update(Manager *m, char ***owned, const char *kind, const char *name, bool add);
-/* The same, in memory only; owned_write() writes the record. */
+/* Adds (@add) or removes "KIND NAME" in a copy of the ownership record, in memory; owned_write() (owned.h)
+ * writes it. */
 int owned_mark(char ***owned, const char *kind, const char *name, bool add);
-int owned_write(Manager *m, char **owned);
 
 /* ---- shared by apply.c and apply-links.c ---- */
 
@@ -48,8 +46,6 @@ int live_links_read(Manager *m, const NetConfig *want, char * const *owned, NetC
 int links_step_do(Manager *m, const PlanStep *s, StepUndo *u, sd_bus_error *error);
 /* Undoes a done bridge, VLAN or port step (best effort; logs what it cannot undo). */
 void links_step_undo(Manager *m, const PlanStep *s, StepUndo *u);
-/* Reads the ownership record ("KIND NAME" lines in <state-dir>/owned); a missing record is empty. */
-int owned_read(Manager *m, char ***ret);
 /* config_validate_fn for cgconfig.conf and network.conf. */
 int config_validate_cgconfig(const char *text, size_t size, const char *filename, char **ret_error);
 int config_validate_netconf(const char *text, size_t size, const char *filename, char **ret_error);

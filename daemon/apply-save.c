@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "owned.h"
 #include "persist.h"
 #include "save-capture.h"
 #include "strv.h"

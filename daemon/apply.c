@@ -15,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "owned.h"
 #include "netlink.h"
 #include "strv.h"
 #include "virtd-bus.h"
@@ -116,32 +117,6 @@ static int load_desired(Manager *m, CgConfig **ret_cg, NetConfig **ret_net, sd_b
 
 /* ---- ownership record: "KIND NAME" lines in <state-dir>/owned ---- */
 
-int owned_read(Manager *m, char ***ret) {
-        _cleanup_free_ char *path = dir_file(m->state_dir, "owned"), *text = NULL;
-        size_t size;
-        int r;
-
-        if (!path)
-                return -ENOMEM;
-        r = read_full_file(path, &text, &size);
-        if (r == -ENOENT)
-                *ret = strv_split("", "\n");
-        else if (r < 0)
-                return r;
-        else
-                *ret = strv_split(text, "\n");
-        return *ret ? 0 : -ENOMEM;
-}
-
-int owned_write(Manager *m, char **owned) {
-        _cleanup_free_ char *path = dir_file(m->state_dir, "owned"), *text = strv_join(owned, "\n");
-        _cleanup_free_ char *full = NULL;
-
-        if (!path || !text || asprintf(&full, "%s%s", text, *text ? "\n" : "") < 0)
-                return -ENOMEM;
-        return atomic_write_file(path, full, strlen(full), 0644);
-}
-
 int owned_mark(char ***owned, const char *kind, const char *name, bool add) {
         _cleanup_free_ char *key = config_owned_key(kind, name);
         int r;
@@ -158,12 +133,6 @@ int owned_mark(char ***owned, const char *kind, const char *name, bool add) {
                                 break;
                         }
         return 0;
-}
-
-int owned_update(Manager *m, char ***owned, const char *kind, const char *name, bool add) {
-        int r = owned_mark(owned, kind, name, add);
-
-        return r < 0 ? r : owned_write(m, *owned);
 }
 
 /* ---- the live state ---- */

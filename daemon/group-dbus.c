@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "owned.h"
 #include "persist-objects.h"
 #include "persist.h"
 #include "polkit.h"
@@ -149,7 +150,7 @@ static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                 r = sd_bus_message_append_strv(reply, inherited);
         if (r < 0)
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return owned_reply(reg->manager, reply);
 }
 
 static int method_CreateGroup(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -260,7 +261,7 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r;
         }
         persist_group_done(reg->manager, a.spec.path, PERSIST_DELETED, save);
-        return sd_bus_reply_method_return(m, NULL);
+        return owned_reply_method_return(reg->manager, m, NULL);
 }
 
 /* The values @params names, as they are now, to restore them when the file cannot be written. */

@@ -158,6 +158,7 @@ static bool v2_group_has(const char *controller, const char *full) {
 typedef struct Found {
         char *path;
         char **controllers;
+        size_t seq; /* order of discovery, while scan() collects */
 } Found;
 
 static void found_free(Found *f, size_t n) {
@@ -168,28 +169,64 @@ static void found_free(Found *f, size_t n) {
         free(f);
 }
 
-static int found_add(Found **f, size_t *n, const char *path, const char *controller) {
-        Found *grown;
-        size_t i;
+/* Appends @path in @controller; found_merge() later joins the entries of one path. A search for the path
+ * here made a full scan of 10,000 groups cost 10,000² / 2 string comparisons (the drift check's). */
+static int found_add(Found **f, size_t *n, size_t *size, const char *path, const char *controller) {
+        Found *e;
 
-        for (i = 0; i < *n; i++)
-                if (streq((*f)[i].path, path))
-                        break;
-        if (i == *n) {
-                grown = realloc(*f, sizeof(**f) * (*n + 1));
+        if (*n == *size) {
+                size_t grown_size = *size ? *size * 2 : 64;
+                Found *grown = realloc(*f, sizeof(**f) * grown_size);
                 if (!grown)
                         return -ENOMEM;
                 *f = grown;
-                grown[*n] = (Found) { .path = strdup(path), .controllers = calloc(1, sizeof(char *)) };
-                (*n)++;
-                if (!grown[i].path || !grown[i].controllers)
-                        return -ENOMEM;
+                *size = grown_size;
         }
-        return strv_contains((*f)[i].controllers, controller) ? 0 : strv_extend(&(*f)[i].controllers, controller);
+        e = &(*f)[*n];
+        *e = (Found) { .path = strdup(path), .controllers = calloc(1, sizeof(char *)), .seq = *n };
+        (*n)++;
+        if (!e->path || !e->controllers)
+                return -ENOMEM;
+        return strv_extend(&e->controllers, controller);
 }
 
 static int found_cmp(const void *a, const void *b) {
         return strcmp(((const Found *) a)->path, ((const Found *) b)->path);
+}
+
+/* By path, then in the order found, so that a group's hierarchies keep the order they were walked in. */
+static int found_cmp_seq(const void *a, const void *b) {
+        const Found *x = a, *y = b;
+        int c = strcmp(x->path, y->path);
+
+        return c != 0 ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts @f by path and joins the entries of one path (one per hierarchy it is in) into one. */
+static int found_merge(Found *f, size_t *n) {
+        size_t out = 0;
+        int k;
+
+        if (*n > 1)
+                qsort(f, *n, sizeof(Found), found_cmp_seq);
+        for (size_t i = 0; i < *n; i++) {
+                if (out > 0 && streq(f[out - 1].path, f[i].path)) {
+                        for (char **c = f[i].controllers; *c; c++)
+                                if (!strv_contains(f[out - 1].controllers, *c) &&
+                                    (k = strv_extend(&f[out - 1].controllers, *c)) < 0) {
+                                        /* What is not merged yet stays in @f for found_free(). */
+                                        memmove(&f[out], &f[i], (*n - i) * sizeof(Found));
+                                        *n = out + (*n - i);
+                                        return k;
+                                }
+                        free(f[i].path);
+                        strv_free(f[i].controllers);
+                        continue;
+                }
+                f[out++] = f[i];
+        }
+        *n = out;
+        return 0;
 }
 
 static Found *found_find(Found *f, size_t n, const char *path) {
@@ -205,7 +242,7 @@ static int scan(GroupRegistry *r, const char *under, char **only, Found **ret, s
         _cleanup_free_ char *root = NULL;
         char **controllers = only;
         Found *f = NULL;
-        size_t n = 0, blen = streq(r->base, "/") ? 0 : strlen(r->base);
+        size_t n = 0, size = 0, blen = streq(r->base, "/") ? 0 : strlen(r->base);
         int k;
 
         if (!only) {
@@ -235,13 +272,13 @@ static int scan(GroupRegistry *r, const char *under, char **only, Found **ret, s
                                 continue;
                         if (group_path_validate(rel, NULL) < 0)
                                 continue; /* made by someone else with a name virtd cannot address */
-                        k = found_add(&f, &n, rel, *c);
+                        k = found_add(&f, &n, &size, rel, *c);
                         if (k < 0)
                                 goto fail;
                 }
         }
-        if (n > 1)
-                qsort(f, n, sizeof(Found), found_cmp);
+        if ((k = found_merge(f, &n)) < 0)
+                goto fail;
         *ret = f;
         *ret_n = n;
         return 0;

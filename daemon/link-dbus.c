@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "namespace-dbus.h"
+#include "owned.h"
 #include "persist-objects.h"
 #include "persist.h"
 #include "save-capture.h"
@@ -341,7 +342,7 @@ static int veth_authorized(sd_bus_message *m, void *userdata, sd_bus_error *erro
         persist_link_done(userdata, a.peer_ns ? a.peer_ns->name : NULL, a.peer_name, PERSIST_CREATED, save);
         if ((r = path_of(a.ns, a.name, &p1)) < 0 || (r = path_of(a.peer_ns, a.peer_name, &p2)) < 0)
                 return r;
-        return sd_bus_reply_method_return(m, "oo", p1 ? p1 : "/", p2 ? p2 : "/");
+        return owned_reply_method_return(userdata, m, "oo", p1 ? p1 : "/", p2 ? p2 : "/");
 }
 
 static int method_CreateVeth(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -575,7 +576,7 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
         if (streq(link.kind, "veth") || streq(link.kind, "vlan") || streq(link.kind, "bridge"))
                 persist_own(userdata, link.kind, link.name, false);
         persist_link_done(userdata, ns ? ns->name : NULL, link.name, PERSIST_DELETED, save);
-        return sd_bus_reply_method_return(m, NULL);
+        return owned_reply_method_return(userdata, m, NULL);
 }
 
 static int method_DeleteLink(sd_bus_message *m, void *userdata, sd_bus_error *error) {

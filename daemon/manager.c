@@ -13,6 +13,9 @@
 #include "macro.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "owned.h"
+#include "persist.h"
+#include "strset.h"
 #include "vlan-dbus.h"
 #include "namespace-dbus.h"
 #include "link-dbus.h"
@@ -76,6 +79,8 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* Before the bus goes: replies may wait for the record's write. */
+        owned_record_free(m->owned);
         rules_engine_free(m->rules);
         namespaces_free(m->namespaces);
         group_registry_free(m->groups);
@@ -84,8 +89,9 @@ Manager *manager_free(Manager *m) {
         host_report_free(m->host);
         config_failures_free(m->config_failures, m->n_config_failures);
         config_drift_free(m->drift, m->n_drift);
-        strv_free(m->runtime_changed);
-        strv_free(m->unsaved);
+        persist_cache_free(m->persist_cache);
+        strset_free(m->runtime_changed);
+        strset_free(m->unsaved);
         sd_event_source_disable_unref(m->drift_check);
         sd_event_source_disable_unref(m->net_probe_source);
         if (m->net_probe.fd >= 0) {

@@ -41,8 +41,10 @@ typedef struct Manager {
         size_t n_drift;
         sd_event_source *drift_check;
         uint64_t drift_due;      /* CLOCK_MONOTONIC µs: the drift check runs once events have been quiet until then */
-        char **runtime_changed; /* keys of objects runtime-only calls changed since the last Save (persist.h) */
-        char **unsaved;         /* the keys whose Unsaved property is true */
+        struct OwnedRecord *owned; /* the ownership record (owned.h), loaded at the first use */
+        struct PersistCache *persist_cache; /* the saved files as parsed (persist.h) */
+        struct StrSet *runtime_changed; /* keys of objects runtime-only calls changed since the last Save (persist.h) */
+        struct StrSet *unsaved;         /* the keys whose Unsaved property is true */
         bool ready;
 } Manager;
 

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "owned.h"
 #include "persist-objects.h"
 #include "persist.h"
 #include "namespace-dbus.h"
@@ -393,7 +394,7 @@ static int create_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
         path = namespace_object_path(a.spec.name);
         if (!path)
                 return -ENOMEM;
-        return sd_bus_reply_method_return(m, "o", path);
+        return owned_reply_method_return(mgr, m, "o", path);
 }
 
 static int method_CreateNamespace(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -489,7 +490,7 @@ static int delete_authorized(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r;
         }
         persist_namespace_done(userdata, name, PERSIST_DELETED, save);
-        return sd_bus_reply_method_return(m, NULL);
+        return owned_reply_method_return(userdata, m, NULL);
 }
 
 static int method_DeleteNamespace(sd_bus_message *m, void *userdata, sd_bus_error *error) {

@@ -101,7 +101,7 @@ static int write_group(Manager *m, GroupEdit *e, sd_bus_error *error) {
         _cleanup_(persist_edit_done) PersistEdit pe = {};
         int r;
 
-        r = persist_prepare_cgconfig(m, edit_group, e, &pe, error);
+        r = persist_prepare_cgconfig(m, edit_group, e, e->name, &pe, error);
         return r < 0 ? r : persist_commit(m, &pe, error);
 }
 

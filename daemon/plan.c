@@ -7,6 +7,7 @@
 #include "plan.h"
 #include "cg-value.h"
 #include "macro.h"
+#include "strset.h"
 #include "strv.h"
 
 static const char * const action_names[_PLAN_ACTION_MAX] = {
@@ -133,17 +134,18 @@ static const NetObject *net_find(const NetConfig *c, NetObjectType type, const c
         return NULL;
 }
 
-static bool owns(char * const *owned, const char *kind, const char *name) {
+/* The record as a set: a plan looks every live object up in it (10,000 groups: 10,000 lookups). */
+static bool owns(const StrSet *owned, const char *kind, const char *name) {
         _cleanup_free_ char *key = config_owned_key(kind, name);
 
-        return key && strv_contains(owned, key);
+        return key && strset_contains(owned, key);
 }
 
-static bool owns_object(char * const *owned, const NetObject *o) {
+static bool owns_object(const StrSet *owned, const NetObject *o) {
         _cleanup_free_ char *key = o->type == NET_PORT ? config_port_key(o->bridge, o->name)
                                                        : config_owned_key(net_object_type_to_string(o->type), o->name);
 
-        return key && strv_contains(owned, key);
+        return key && strset_contains(owned, key);
 }
 
 static int describe_namespace(const NetObject *o, char **ret) {
@@ -523,7 +525,7 @@ static int plan_net_delete(Plan *p, const NetObject *l) {
         return 0;
 }
 
-static int plan_net_deletes(Plan *p, const NetConfig *want, const NetConfig *live, char * const *owned) {
+static int plan_net_deletes(Plan *p, const NetConfig *want, const NetConfig *live, const StrSet *owned) {
         /* Ports leave their bridge first, then VLANs go before the links they sit on, then the other links, and
          * the namespaces they may live in last. */
         static const NetObjectType passes[][2] = {
@@ -630,11 +632,15 @@ int config_plan(const CgConfig *want_cg, const NetConfig *want_net, const CgConf
         _cleanup_(plan_freep) Plan *p = calloc(1, sizeof(Plan));
         _cleanup_free_ const CgGroup **want_groups = NULL, **live_groups = NULL;
         _cleanup_free_ size_t *order = NULL;
+        _cleanup_(strset_freep) StrSet *owned_set = strset_new();
         int r;
 
         assert(ret);
-        if (!p)
+        if (!p || !owned_set)
                 return -ENOMEM;
+        for (char * const *k = owned; k && *k; k++)
+                if (strset_add(owned_set, *k) < 0)
+                        return -ENOMEM;
         if (want_net && want_net->n_objects > 0) {
                 r = netconf_order(want_net, &order, NULL);
                 if (r < 0)
@@ -654,13 +660,13 @@ int config_plan(const CgConfig *want_cg, const NetConfig *want_net, const CgConf
                 const CgGroup *l = live_groups[i];
                 PlanStep *s;
 
-                if (group_find(want_cg, l->name) || !owns(owned, "group", l->name))
+                if (group_find(want_cg, l->name) || !owns(owned_set, "group", l->name))
                         continue;
                 if ((r = plan_add(p, PLAN_DELETE, PLAN_GROUP, "group", l->name, l->name, NULL, NULL, "present", "", &s)) < 0)
                         return r;
                 s->group = l;
         }
-        r = plan_net_deletes(p, want_net, live_net, owned);
+        r = plan_net_deletes(p, want_net, live_net, owned_set);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

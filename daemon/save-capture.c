@@ -15,6 +15,7 @@
 #include "persist-edit.h"
 #include "persist-objects.h"
 #include "save-capture.h"
+#include "strset.h"
 #include "strv.h"
 
 /* ---- groups ---- */
@@ -44,7 +45,7 @@ int save_capture_groups(Manager *m, CgConfig *cg, char * const *file_groups) {
                 /* A group a runtime-only call changed may hold parameters its section does not name yet. */
                 if (asprintf(&key, "group %s", s->name) < 0)
                         return -ENOMEM;
-                if ((!strv_contains(file_groups, s->name) || strv_contains(m->runtime_changed, key)) &&
+                if ((!strv_contains(file_groups, s->name) || strset_contains(m->runtime_changed, key)) &&
                     (r = cgconfig_edit_group_from(cg, s)) < 0)
                         return r;
         }

@@ -2,6 +2,7 @@
 #include <glib.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -474,6 +475,64 @@ static void test_write_fails(void) {
         fixture_stop(&f);
 }
 
+/* stat() of a file in the state or configuration directory: which version is there. */
+static bool same_file(const struct stat *a, const struct stat *b) {
+        return a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+               a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Runtime calls never rewrite cgconfig.conf nor the ownership record file: a runtime create is recorded by
+ * one line appended to owned.journal, which is on disk before the reply; a runtime parameter change
+ * writes nothing. A clean stop folds the journal into the record. */
+static void test_runtime_files(void) {
+        Fixture f;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *cg_path = NULL, *owned_path = NULL, *journal_path = NULL, *cg_before = NULL, *cg_after = NULL;
+        g_autofree char *journal = NULL, *owned = NULL, *line_rt = NULL, *line_gone = NULL;
+        struct stat cg_st, owned_st, st;
+
+        fixture_start(&f);
+        cg_path = g_build_filename(f.e.config_dir, "cgconfig.conf", NULL);
+        owned_path = g_build_filename(f.e.state_dir, "owned", NULL);
+        journal_path = g_build_filename(f.e.state_dir, "owned.journal", NULL);
+        /* A saved group, so that both files exist; the restart folds its journal line into the record. */
+        g_assert_cmpint(create_group(&f, "pids:/keep", "100", 0, NULL, &error), >=, 0);
+        test_env_stop_virtd(&f.e);
+        test_env_start_virtd_in(&f.e, f.base, f.netns_dir);
+        g_assert_cmpint(stat(cg_path, &cg_st), ==, 0);
+        g_assert_cmpint(stat(owned_path, &owned_st), ==, 0);
+        cg_before = read_config(&f, "cgconfig.conf");
+
+        line_rt = g_strdup_printf("+group %s/rt\n", f.base + 1);
+        line_gone = g_strdup_printf("group %s/gone", f.base + 1);
+        g_assert_cmpint(create_group(&f, "pids:/rt", "50", VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        /* The reply came after the record's change was written. */
+        g_assert_true(g_file_get_contents(journal_path, &journal, NULL, NULL));
+        g_assert_nonnull(strstr(journal, line_rt));
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER,
+                                           "SetGroupParameters", &error, NULL, "sa(ss)t", "pids:/rt", 1, "pids.max", "40",
+                                           (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+        g_assert_cmpint(create_group(&f, "pids:/gone", "50", VIRTD_FLAG_RUNTIME, NULL, &error), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(f.e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, "DeleteGroup",
+                                           &error, NULL, "sbbt", "pids:/gone", 0, 1, (uint64_t) VIRTD_FLAG_RUNTIME), >=, 0);
+
+        g_assert_cmpint(stat(cg_path, &st), ==, 0);
+        g_assert_true(same_file(&st, &cg_st));
+        cg_after = read_config(&f, "cgconfig.conf");
+        g_assert_cmpstr(cg_after, ==, cg_before);
+        g_assert_cmpint(stat(owned_path, &st), ==, 0);
+        g_assert_true(same_file(&st, &owned_st));
+
+        /* A clean stop leaves the record whole in its file: rt is virtd's, gone is forgotten. */
+        test_env_stop_virtd(&f.e);
+        g_assert_true(g_file_get_contents(owned_path, &owned, NULL, NULL));
+        line_rt[strlen(line_rt) - 1] = 0;
+        g_assert_nonnull(strstr(owned, line_rt + 1));
+        g_assert_null(strstr(owned, line_gone));
+        test_env_start_virtd_in(&f.e, f.base, f.netns_dir);
+        fixture_stop(&f);
+}
+
 /* What saving costs per call (reported, not asserted: the host is shared): create + delete of a group,
  * runtime-only and saved; the file ends as it began. */
 static void test_cost(void) {
@@ -510,6 +569,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/persist/namespaces-and-veth", test_namespaces_and_veth);
         g_test_add_func("/persist/vlan-and-bridge", test_vlan_and_bridge);
         g_test_add_func("/persist/write-fails", test_write_fails);
+        g_test_add_func("/persist/runtime-files", test_runtime_files);
         g_test_add_func("/persist/cost", test_cost);
         return g_test_run();
 }
