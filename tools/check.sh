@@ -65,7 +65,8 @@ if os.path.exists(sys.argv[1]):
             r = json.loads(line)
         except ValueError:
             continue
-        results[r["name"].split(":")[-1]] = r
+        # "virtd:vm / vm-kernel-smoke": project and suite, then the test's own name
+        results[r["name"].split(" / ")[-1].split(":")[-1]] = r
 skipped = [(n, reason(r)) for n, r in sorted(results.items()) if n.startswith("vm-") and r["result"] == "SKIP"]
 if not os.path.exists(sys.argv[1]):
     skipped.insert(0, ("vm (the whole lane)", "meson test left no log, so the lane did not run"))
