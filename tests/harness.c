@@ -157,6 +157,21 @@ void test_require_root(void) {
         }
 }
 
+bool test_in_vm_guest(void) {
+        const char *v = getenv("VIRTD_VM_GUEST");
+
+        return v && strcmp(v, "1") == 0;
+}
+
+void test_skip_unless_vm_guest(const char *reason) {
+        g_assert_nonnull(reason);
+        if (test_in_vm_guest())
+                g_test_fail_printf("%s, but this is the qemu lane's guest (VIRTD_VM_GUEST=1), whose kernel must have it",
+                                   reason);
+        else
+                g_test_skip(reason);
+}
+
 char *test_unique_name(const char *prefix) {
         static unsigned counter = 0;
         char *s = g_strdup_printf("%s%x%u", prefix, (unsigned) getpid() & 0xfffff, counter++);

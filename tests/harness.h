@@ -74,6 +74,14 @@ void test_umount_below(const char *dir);
 /* Skips (exit 77 under TAP's "skip") unless running as root. */
 void test_require_root(void);
 
+/* Whether this runs inside the qemu lane's guest: tests/vm/guest-init exports VIRTD_VM_GUEST=1 to the command. */
+bool test_in_vm_guest(void);
+
+/* For a test whose kernel feature virtd reports missing: skips with reason on the host, but fails inside the qemu
+ * lane's guest, whose stock Debian kernel has 802.1Q, 802.1ad and bridge VLAN filtering, so that a lane that
+ * lost them cannot pass by skipping. The caller ends the test either way. */
+void test_skip_unless_vm_guest(const char *reason);
+
 #define TEST_BUILD_PATH(rel) (TEST_BUILD_ROOT "/" rel)
 #define TEST_SOURCE_PATH(rel) (TEST_SOURCE_ROOT "/" rel)
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -932,9 +933,15 @@ static void test_delete_busy(void) {
         g_autofree char *net = g_strdup_printf("--net=%s", path);
         argv[1] = net;
         g_assert_true(g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL));
-        for (int i = 0; i < 100 && !g_file_test("/proc", G_FILE_TEST_EXISTS); i++)
-                ;
-        g_usleep(200 * 1000); /* nsenter has joined and exec'd sleep */
+        /* Wait until nsenter has joined the namespace: a fixed 200 ms was too short under TCG on a loaded host
+         * (vm-namespace saw DeleteNamespace succeed). The joined process's ns/net is the pinned file's inode. */
+        g_autofree char *pid_net = g_strdup_printf("/proc/%d/ns/net", pid);
+        struct stat want, st;
+        g_assert_cmpint(stat(path, &want), ==, 0);
+        for (int i = 0; i < 1000 && !(stat(pid_net, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino); i++)
+                g_usleep(10 * 1000);
+        g_assert_cmpint(stat(pid_net, &st), ==, 0);
+        g_assert_true(st.st_dev == want.st_dev && st.st_ino == want.st_ino);
         pidstr = g_strdup_printf("%d", pid);
         assert_error(call(&t, &e, NULL, "DeleteNamespace", "sbt", a, 0, (uint64_t) 0), &e, VIRTD_ERROR_BUSY, pidstr);
         g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
