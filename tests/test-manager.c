@@ -258,6 +258,28 @@ static void test_reload_signals(void) {
         test_env_stop(&e);
 }
 
+/* SIGINT ends virtd cleanly, like SIGTERM; its log lines carry syslog priority prefixes when stderr is no
+ * terminal, so journald files them right. */
+static void test_sigint_and_log_prefixes(void) {
+        TestEnv e;
+        g_autofree char *out = NULL, *log = NULL;
+
+        test_env_start(&e, NULL);
+        test_env_stop_virtd(&e);
+        log = g_build_filename(e.dir, "virtd.log", NULL);
+        g_assert_cmpint(test_sh(&out,
+                                "%s --config-dir=%s --state-dir=%s 2>%s & p=$!; "
+                                "for i in $(seq 600); do busctl --system status org.virtd.Virtd1 >/dev/null 2>&1 && break; sleep 0.05; done; "
+                                "kill -INT $p; wait $p; echo \"exit $?\"",
+                                TEST_BUILD_PATH("daemon/virtd"), e.config_dir, e.state_dir, log), ==, 0);
+        g_assert_cmpstr(out, ==, "exit 0\n");
+        g_clear_pointer(&out, g_free);
+        g_assert_true(g_file_get_contents(log, &out, NULL, NULL));
+        g_assert_nonnull(strstr(out, "<6>Serving org.virtd.Virtd1."));
+        g_assert_nonnull(strstr(out, "<6>Received Interrupt, exiting."));
+        test_env_stop(&e);
+}
+
 /* A second instance must not steal the name and must say why it exits. */
 static void test_second_instance_refused(void) {
         TestEnv e;
@@ -282,5 +304,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/manager/authorization-without-polkit", test_authorization_without_polkit);
         g_test_add_func("/manager/reload-signals", test_reload_signals);
         g_test_add_func("/manager/second-instance-refused", test_second_instance_refused);
+        g_test_add_func("/manager/sigint-and-log-prefixes", test_sigint_and_log_prefixes);
         return g_test_run();
 }

@@ -9,6 +9,8 @@ packages=(
         # Called by the tests themselves: jq reads iproute2's JSON (test-config, test-vlan-links), python3 runs
         # the OOM child and checks JSON, hostname and logger (bsdutils) run inside namespaces and groups.
         jq python3 hostname bsdutils coreutils findutils
+        # tests/check-completion.sh runs virtctl's completion with bash-completion's library.
+        bash-completion
         clang libclang-rt-14-dev llvm valgrind
 )
 
