@@ -226,7 +226,7 @@ int verb_link_set(int argc, char *argv[], Context *ctx) {
         return configure_finish(ctx, call);
 }
 
-int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const char *failure) {
+int link_delete(int argc, char *argv[], Context *ctx, const char *method, const char *usage, const char *failure) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
@@ -234,7 +234,7 @@ int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const c
                 fputs(usage, stderr);
                 return -EINVAL;
         }
-        r = manager_new_call(ctx, "DeleteLink", &call);
+        r = manager_new_call(ctx, method, &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "sst", find_in(argc, argv), argv[0], method_flags(ctx));
         if (r < 0)
@@ -244,7 +244,7 @@ int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const c
 
 /* link delete NAME [in NS] */
 int verb_link_delete(int argc, char *argv[], Context *ctx) {
-        return link_delete(argc, argv, ctx, _("virtctl: usage: link delete NAME [in NAMESPACE]\n"),
+        return link_delete(argc, argv, ctx, "DeleteLink", _("virtctl: usage: link delete NAME [in NAMESPACE]\n"),
                            _("cannot delete the link"));
 }
 

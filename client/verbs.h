@@ -46,7 +46,7 @@ bool object_unsaved(Context *ctx, const char *path, const char *interface);
 int call_and_reply(Context *ctx, sd_bus_message *call, const char *what, sd_bus_message **ret_reply);
 
 /* Deletes the link named in argv (NAME [in NS]): what "link delete" and "vlan delete" do. */
-int link_delete(int argc, char *argv[], Context *ctx, const char *usage, const char *failure);
+int link_delete(int argc, char *argv[], Context *ctx, const char *method, const char *usage, const char *failure);
 
 /* Verbs, one file per noun. */
 int verb_host(int argc, char *argv[], Context *ctx);

@@ -217,7 +217,7 @@ int verb_vlan_set(int argc, char *argv[], Context *ctx) {
 
 /* vlan delete NAME [in NS] */
 int verb_vlan_delete(int argc, char *argv[], Context *ctx) {
-        return link_delete(argc, argv, ctx, _("virtctl: usage: vlan delete NAME [in NAMESPACE]\n"),
+        return link_delete(argc, argv, ctx, "DeleteVlan", _("virtctl: usage: vlan delete NAME [in NAMESPACE]\n"),
                            _("cannot delete the VLAN"));
 }
 

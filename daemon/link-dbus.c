@@ -530,7 +530,7 @@ static int delete_args_read(sd_bus_message *m, Manager *mgr, Namespace **ns, Lin
         int r;
 
         r = sd_bus_message_read(m, "sst", &ns_name, &name, flags);
-        if (r < 0 || (r = bus_check_flags(*flags, "DeleteLink", error)) < 0 ||
+        if (r < 0 || (r = bus_check_flags(*flags, sd_bus_message_get_member(m), error)) < 0 ||
             (r = resolve_namespace(mgr, ns_name, "Link", ns, error)) < 0)
                 return r;
         return find_link(*ns, name, link, error);
@@ -579,6 +579,11 @@ static int delete_link_authorized(sd_bus_message *m, void *userdata, sd_bus_erro
         return owned_reply_method_return(userdata, m, NULL);
 }
 
+int link_dbus_delete(sd_bus_message *m, Manager *mgr, uint64_t flags, sd_bus_error *error) {
+        return polkit_authorize(m, VIRTD_ACTION_MANAGE_LINKS, flags & VIRTD_FLAG_INTERACTIVE, delete_link_authorized,
+                                mgr, error);
+}
+
 static int method_DeleteLink(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Namespace *ns;
         LinkInfo link;
@@ -588,8 +593,7 @@ static int method_DeleteLink(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = delete_args_read(m, userdata, &ns, &link, error, &flags);
         if (r < 0)
                 return r;
-        return polkit_authorize(m, VIRTD_ACTION_MANAGE_LINKS, flags & VIRTD_FLAG_INTERACTIVE, delete_link_authorized,
-                                userdata, error);
+        return link_dbus_delete(m, userdata, flags, error);
 }
 
 static int append_links(sd_bus_message *reply, Namespace *ns) {

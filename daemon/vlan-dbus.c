@@ -7,6 +7,7 @@
 
 #include "bridge.h"
 #include "link.h"
+#include "link-dbus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -864,6 +865,33 @@ static int method_ListVlans(sd_bus_message *m, void *userdata, sd_bus_error *err
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
+/* ---- DeleteVlan ---- */
+
+/* DeleteLink for VLANs only: without 802.1Q it says so, and it refuses to delete a link of another kind. */
+static int method_DeleteVlan(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Manager *mgr = userdata;
+        const char *ns_name, *name;
+        char what[160];
+        Namespace *ns;
+        LinkInfo link;
+        uint64_t flags;
+        int r;
+
+        r = sd_bus_message_read(m, "sst", &ns_name, &name, &flags);
+        if (r < 0 || (r = bus_check_flags(flags, "DeleteVlan", error)) < 0 ||
+            (r = resolve_ns(mgr, ns_name, &ns, error)) < 0)
+                return r;
+        snprintf(what, sizeof(what), "Cannot delete VLAN %s in %s", name, label(ns));
+        if ((r = check_feature(mgr, host_net(mgr)->vlan_8021q, what, NO_8021Q, error)) < 0 ||
+            (r = find_link(ns, "VLAN link", name, &link, error)) < 0)
+                return r;
+        if (!streq(link.kind, "vlan"))
+                return sd_bus_error_setf(error, VIRTD_ERROR_INVALID_ARGUMENT, "Link %s in %s is a %s link, not a VLAN.",
+                                         name, label(ns), link.kind);
+        r = sd_bus_message_rewind(m, true);
+        return r < 0 ? r : link_dbus_delete(m, mgr, flags, error);
+}
+
 /* The VLAN part of org.virtd.Virtd1.Manager, served beside manager-dbus.c's vtable. */
 static const sd_bus_vtable manager_vlan_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -874,6 +902,8 @@ static const sd_bus_vtable manager_vlan_vtable[] = {
                                 SD_BUS_RESULT("o", link), method_CreateVlan, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ChangeVlan", SD_BUS_ARGS("s", namespace, "s", name, "a{sv}", settings, "t", flags),
                                 SD_BUS_NO_RESULT, method_ChangeVlan, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DeleteVlan", SD_BUS_ARGS("s", namespace, "s", name, "t", flags), SD_BUS_NO_RESULT,
+                                method_DeleteVlan, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CreateBridge", SD_BUS_ARGS("s", namespace, "s", name, "b", vlan_filtering, "t", flags),
                                 SD_BUS_RESULT("o", link), method_CreateBridge, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetBridgePorts", SD_BUS_ARGS("s", namespace, "a(sssusu)", ports, "t", flags),

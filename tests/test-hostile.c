@@ -166,7 +166,7 @@ static const char *plausible_string(Hostile *h, const char *method, const char *
                 }
                 if (strstr(method, "Namespace"))
                         return h->ns;
-                return g_str_equal(method, "ChangeVlan") && h->vlan ? h->vlan : h->veth;
+                return strstr(method, "Vlan") && h->vlan ? h->vlan : h->veth;
         }
         return "";
 }
@@ -569,7 +569,7 @@ static void test_unprivileged_every_method(void) {
                                         n_denied++;
                                 else if (g_str_equal(result, VIRTD_ERROR_PREFIX "NotSupported"))
                                         g_test_message("%s: not supported by this kernel, refused before authorization", name);
-                                else if ((atoi(f[2]) == ARGS_PLAUSIBLE && !(g_str_equal(name, "ChangeVlan") && !h.vlan)) ||
+                                else if ((atoi(f[2]) == ARGS_PLAUSIBLE && !((g_str_equal(name, "ChangeVlan") || g_str_equal(name, "DeleteVlan")) && !h.vlan)) ||
                                          !virtd_error(result))
                                         g_error("%s (mode %s) as uid 65534: %s (%s), expected AccessDenied", name, f[2], result,
                                                 f[4] ? f[4] : "");

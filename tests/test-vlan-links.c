@@ -182,6 +182,11 @@ static void test_not_supported(void) {
                 assert_not_supported(call_manager(&t, &error, "ChangeVlan", "ssa{sv}t", ns, "p0.10", 0, (uint64_t) 0), &error,
                                      "Cannot change VLAN p0.10", NO_8021Q);
                 virtctl_fails(&t, NO_8021Q, "vlan", "set", "p0", "in", ns, "mtu", "1400", NULL);
+                /* Deleting: the reason again, and the veth named is left alone. */
+                g_autofree char *del_what = g_strdup_printf("Cannot delete VLAN p0 in %s", ns);
+                assert_not_supported(call_manager(&t, &error, "DeleteVlan", "sst", ns, "p0", (uint64_t) 0), &error, del_what,
+                                     NO_8021Q);
+                virtctl_fails(&t, NO_8021Q, "vlan", "delete", "p0", "in", ns, NULL);
                 /* The host report says the same. */
                 g_assert_cmpint(test_virtctl(&t.e, &host, NULL, "host", NULL), >=, 0);
                 assert_contains(host, "CONFIG_VLAN_8021Q");
@@ -502,6 +507,10 @@ static void test_qinq_and_qos(void) {
         g_assert_cmpint(create_vlan(&t, &error, ns, "svlan", "bad", 4095, ""), <, 0);
         assert_error(&error, VIRTD_ERROR_INVALID_ARGUMENT, "VLAN id 4095 is reserved by 802.1Q (valid: 1–4094)");
         sd_bus_error_free(&error);
+        /* vlan delete deletes VLANs only: the veth under them is refused and stays. */
+        virtctl_fails(&t, "Link q0 in", "vlan", "delete", "q0", "in", ns, NULL);
+        virtctl_fails(&t, "is a veth link, not a VLAN", "vlan", "delete", "q0", "in", ns, NULL);
+        g_assert_cmpint(in_ns(&t, ns, NULL, "ip link show q0"), ==, 0);
         virtctl_ok(&t, NULL, "vlan", "delete", "cvlan", "in", ns, NULL);
         virtctl_ok(&t, NULL, "vlan", "delete", "svlan", "in", ns, NULL);
         g_clear_pointer(&links, g_free);
