@@ -18,7 +18,7 @@ struct StrSet {
         size_t n_used;  /* keys and tombstones */
 };
 
-static uint64_t hash(const char *key) {
+uint64_t string_hash(const char *key) {
         /* FNV-1a: the keys are object names the daemon made or a caller chose; no secret is at stake, and a
          * caller who chose colliding names only slows their own calls down. */
         uint64_t h = UINT64_C(14695981039346656037);
@@ -50,7 +50,7 @@ StrSet *strset_free(StrSet *s) {
 
 /* The slot holding @key, or the first free one (a tombstone if one was passed) where it would go. */
 static size_t find_slot(const StrSet *s, const char *key, bool *ret_found) {
-        size_t mask = s->n_slots - 1, i = hash(key) & mask, first_free = SIZE_MAX;
+        size_t mask = s->n_slots - 1, i = string_hash(key) & mask, first_free = SIZE_MAX;
 
         for (;; i = (i + 1) & mask) {
                 char *k = s->slots[i];

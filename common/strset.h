@@ -3,8 +3,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct StrSet StrSet;
+
+/* FNV-1a of a string: the hash of this set and of the group registry's table. */
+uint64_t string_hash(const char *key);
 
 StrSet *strset_new(void);
 StrSet *strset_free(StrSet *s);

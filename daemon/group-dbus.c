@@ -486,15 +486,6 @@ static int property_get_base(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "s", ((GroupRegistry *) userdata)->base);
 }
 
-static int append_pid_array(sd_bus_message *reply, const pid_t *pids, size_t n) {
-        int r;
-
-        r = sd_bus_message_open_container(reply, 'a', "u");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "u", (uint32_t) pids[i]);
-        return r < 0 ? r : sd_bus_message_close_container(reply);
-}
-
 static int property_get_sticky(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         _cleanup_free_ pid_t *pids = NULL;
@@ -504,7 +495,7 @@ static int property_get_sticky(sd_bus *bus, const char *path, const char *interf
         r = group_registry_sticky(userdata, &pids, &n);
         if (r < 0)
                 return r;
-        return append_pid_array(reply, pids, n);
+        return virtd_bus_append_pids(reply, pids, n);
 }
 
 /* The Manager interface's group members, served by a second vtable on the root object (sd-bus merges
@@ -574,7 +565,7 @@ static int property_get_processes(sd_bus *bus, const char *path, const char *int
         (void) group_watch_tasks(g, pids, n);
         if ((n > 0) != g->populated)
                 (void) group_update_populated(g);
-        return append_pid_array(reply, pids, n);
+        return virtd_bus_append_pids(reply, pids, n);
 }
 
 static int property_get_populated(sd_bus *bus, const char *path, const char *interface, const char *property,

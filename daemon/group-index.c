@@ -6,17 +6,10 @@
 
 #include "group-index.h"
 #include "macro.h"
-
-static size_t path_hash(const char *path) {
-        size_t h = 2166136261u; /* FNV-1a */
-
-        for (const unsigned char *p = (const unsigned char *) path; *p; p++)
-                h = (h ^ *p) * 16777619u;
-        return h;
-}
+#include "strset.h"
 
 static Group **bucket(GroupRegistry *r, const char *path) {
-        return &r->buckets[path_hash(path) & (r->n_buckets - 1)];
+        return &r->buckets[string_hash(path) & (r->n_buckets - 1)];
 }
 
 Group *group_index_find(GroupRegistry *r, const char *path) {

@@ -104,12 +104,7 @@ static int property_get_pids(sd_bus *bus, const char *path, const char *interfac
         int r;
 
         r = namespace_pids(userdata, &pids, &n);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "u");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "u", (uint32_t) pids[i]);
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+        return r < 0 ? r : virtd_bus_append_pids(reply, pids, n);
 }
 
 static int property_get_links(sd_bus *bus, const char *path, const char *interface, const char *property,

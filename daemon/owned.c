@@ -45,8 +45,8 @@ struct OwnedRecord {
         char *pending;         /* lines for the journal, not written yet */
         size_t n_pending, pending_size;
         size_t pending_lines;
-        sd_bus_message **replies;
-        size_t n_replies, replies_size;
+        sd_bus_message *replies[REPLIES_MAX];
+        size_t n_replies;
         sd_event_source *flush;
 };
 
@@ -312,16 +312,6 @@ int owned_reply(Manager *m, sd_bus_message *reply) {
         assert(reply);
         if (!o || (o->n_pending == 0 && !o->fold && o->n_replies == 0))
                 return sd_bus_send(NULL, reply, NULL);
-        if (o->n_replies == o->replies_size) {
-                size_t size = MAX((size_t) 16, o->replies_size * 2);
-                sd_bus_message **l = realloc(o->replies, size * sizeof(sd_bus_message *));
-                if (!l) {
-                        flush_and_reply(o);
-                        return sd_bus_send(NULL, reply, NULL);
-                }
-                o->replies = l;
-                o->replies_size = size;
-        }
         o->replies[o->n_replies++] = sd_bus_message_ref(reply);
         if (o->n_replies >= REPLIES_MAX)
                 flush_and_reply(o);
@@ -353,7 +343,6 @@ OwnedRecord *owned_record_free(OwnedRecord *o) {
         if (o->journal_lines > 0 && (r = record_fold(o, o->keys)) < 0)
                 log_warning_errno(r, "Cannot fold the ownership journal into %s: %m", o->path);
         sd_event_source_disable_unref(o->flush);
-        free(o->replies);
         free(o->pending);
         if (o->journal_fd >= 0)
                 (void) close(o->journal_fd);

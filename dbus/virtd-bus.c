@@ -186,3 +186,13 @@ int virtd_bus_read_settings(sd_bus_message *m, const char *what, const VirtdBusS
                 r = sd_bus_message_exit_container(m);
         return r < 0 ? r : 0;
 }
+
+int virtd_bus_append_pids(sd_bus_message *reply, const pid_t *pids, size_t n) {
+        int r;
+
+        assert(reply);
+        r = sd_bus_message_open_container(reply, 'a', "u");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "u", (uint32_t) pids[i]);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}

@@ -1,6 +1,7 @@
 /* virtd-bus.h: the single source of virtd's bus name, object paths, interface, error and action names. */
 #pragma once
 
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #define VIRTD_BUS_NAME "org.virtd.Virtd1"
@@ -65,6 +66,9 @@ int virtd_bus_message_read_strv(sd_bus_message *m, char ***ret);
 
 /* Like virtd_bus_message_read_strv(), for an "a(ss)": the pairs flattened into name, value, name, value, ... */
 int virtd_bus_message_read_pairs(sd_bus_message *m, char ***ret);
+
+/* Appends pids as an "au". */
+int virtd_bus_append_pids(sd_bus_message *reply, const pid_t *pids, size_t n);
 
 /* Refuses flags outside VIRTD_FLAGS_KNOWN with InvalidArgument "Unknown flags 0x… (known: 0x3)."; the wording
  * the group and rules methods have always used. */

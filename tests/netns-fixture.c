@@ -1,4 +1,5 @@
 /* netns-fixture.c: virtd with a per-run network namespace directory, and proof that nothing is left behind. */
+#include <stdarg.h>
 #include <string.h>
 
 #include "netns-fixture.h"
@@ -64,4 +65,16 @@ char *ns_fixture_name(NsFixture *t, const char *prefix) {
 
         g_ptr_array_add(t->names, g_strdup(name));
         return name;
+}
+
+int ns_fixture_call(NsFixture *t, sd_bus_error *error, sd_bus_message **reply, const char *member, const char *types,
+                    ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = sd_bus_call_methodv(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, member, error, reply,
+                                types, ap);
+        va_end(ap);
+        return r;
 }

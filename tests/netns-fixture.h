@@ -18,6 +18,9 @@ void ns_fixture_start(NsFixture *t, bool real_netns, bool polkit);
 void ns_fixture_stop(NsFixture *t);
 /* A namespace name unique to the run, registered for cleanup. */
 char *ns_fixture_name(NsFixture *t, const char *prefix);
+/* Calls a Manager method; returns the call's result, the error and reply when asked for. */
+int ns_fixture_call(NsFixture *t, sd_bus_error *error, sd_bus_message **reply, const char *member, const char *types,
+                    ...);
 
 /* Like g_assert_nonnull(strstr(...)), but shows what was searched. */
 #define assert_contains(haystack, needle)                                                                   \

@@ -21,22 +21,10 @@ static char *ns_path(NsFixture *t, const char *name) {
         return g_build_filename(t->netns_dir, name, NULL);
 }
 
-/* Calls a Manager method; returns the call's result, the error and reply when asked for. */
-static int call(NsFixture *t, sd_bus_error *error, sd_bus_message **reply, const char *member, const char *types, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, types);
-        r = sd_bus_call_methodv(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, member, error, reply,
-                                types, ap);
-        va_end(ap);
-        return r;
-}
-
 static void create_ns(NsFixture *t, const char *name) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        if (call(t, &error, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", name, 0, "", 0, 0, (uint64_t) 0) < 0)
+        if (ns_fixture_call(t, &error, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", name, 0, "", 0, 0, (uint64_t) 0) < 0)
                 g_error("CreateNamespace %s: %s", name, error.message);
 }
 
@@ -74,7 +62,7 @@ static void test_introspection(void) {
         ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         a = ns_fixture_name(&t, "zi");
         create_ns(&t, a);
-        g_assert_cmpint(call(&t, &error, &reply, "CreateVeth", "ssssssut", "vi0", a, "", "vi1", a, "", 0, (uint64_t) 0), >=, 0);
+        g_assert_cmpint(ns_fixture_call(&t, &error, &reply, "CreateVeth", "ssssssut", "vi0", a, "", "vi1", a, "", 0, (uint64_t) 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "oo", &p1, &p2), >, 0);
         link = g_strdup(p1);
         sd_bus_message_unref(reply);
@@ -402,11 +390,11 @@ static void test_link_down_signal(void) {
         ns_fixture_start(&t, /* real_netns= */ false, /* polkit= */ false);
         a = ns_fixture_name(&t, "zd");
         create_ns(&t, a);
-        g_assert_cmpint(call(&t, &error, &reply, "CreateVeth", "ssssssut", "zd0", a, "", "zd1", a, "", 0, (uint64_t) 0), >=, 0);
+        g_assert_cmpint(ns_fixture_call(&t, &error, &reply, "CreateVeth", "ssssssut", "zd0", a, "", "zd1", a, "", 0, (uint64_t) 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "oo", &o1, &o2), >, 0);
         p1 = g_strdup(o1);
         sd_bus_message_unref(reply);
-        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zd0", 1, "up", "b", 1, (uint64_t) 0), >=, 0);
+        g_assert_cmpint(ns_fixture_call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zd0", 1, "up", "b", 1, (uint64_t) 0), >=, 0);
         signals_watch(&t, &s);
         want_down = g_strdup_printf("%s State=down", p1);
         want_up = g_strdup_printf("%s State=up", p1);
@@ -621,7 +609,7 @@ static void test_link_operations(void) {
         b = ns_fixture_name(&t, "zl");
         virtctl_ok(&t, NULL, "namespace", "add", a, NULL);
         virtctl_ok(&t, NULL, "namespace", "add", b, NULL);
-        g_assert_cmpint(call(&t, &error, &reply, "CreateVeth", "ssssssut", "zla", a, "", "zlb", b, "", 0, (uint64_t) 0), >=, 0);
+        g_assert_cmpint(ns_fixture_call(&t, &error, &reply, "CreateVeth", "ssssssut", "zla", a, "", "zlb", b, "", 0, (uint64_t) 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "oo", &o1, &o2), >, 0);
         pa = g_strdup(o1);
         pb = g_strdup(o2);
@@ -649,7 +637,7 @@ static void test_link_operations(void) {
         assert_contains(now, "mtu=1400 ");
         virtctl_ok(&t, NULL, "link", "set", "zlr", "in", a, "address", "02:5a:00:00:00:01", NULL);
         assert_link_matches(&t, a, pa, "zlr");
-        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 2, "mtu", "u", 1280, "mac", "s",
+        g_assert_cmpint(ns_fixture_call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 2, "mtu", "u", 1280, "mac", "s",
                              "02:5a:00:00:00:02", (uint64_t) 0), >=, 0);
         g_clear_pointer(&now, g_free);
         now = what_ip(a, "zlr");
@@ -679,7 +667,7 @@ static void test_link_operations(void) {
         now = what_virtd(&t, pa);
         assert_contains(now, "10.203.0.1/24");
         assert_contains(now, "fd00:203::1/64");
-        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 1, "add-addresses", "as", 2,
+        g_assert_cmpint(ns_fixture_call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 1, "add-addresses", "as", 2,
                              "10.203.1.1/16", "fd00:204::1/128", (uint64_t) 0), >=, 0);
         assert_link_matches(&t, a, pa, "zlr");
         g_clear_pointer(&now, g_free);
@@ -687,7 +675,7 @@ static void test_link_operations(void) {
         assert_contains(now, "10.203.1.1/16");
         assert_contains(now, "fd00:204::1/128");
         virtctl_ok(&t, NULL, "address", "delete", "10.203.0.1/24", "fd00:203::1/64", "dev", "zlr", "in", a, NULL);
-        g_assert_cmpint(call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 1, "remove-addresses", "as", 2,
+        g_assert_cmpint(ns_fixture_call(&t, &error, NULL, "ConfigureLink", "ssa{sv}t", a, "zlr", 1, "remove-addresses", "as", 2,
                              "10.203.1.1/16", "fd00:204::1/128", (uint64_t) 0), >=, 0);
         assert_link_matches(&t, a, pa, "zlr");
         g_clear_pointer(&now, g_free);
@@ -832,7 +820,7 @@ static void assert_error(int r, sd_bus_error *error, const char *name, const cha
 }
 
 static int veth(NsFixture *t, sd_bus_error *e, const char *n1, const char *ns1, const char *n2, const char *ns2) {
-        return call(t, e, NULL, "CreateVeth", "ssssssut", n1, ns1, "", n2, ns2, "", 0, (uint64_t) 0);
+        return ns_fixture_call(t, e, NULL, "CreateVeth", "ssssssut", n1, ns1, "", n2, ns2, "", 0, (uint64_t) 0);
 }
 
 static void test_bad_input(void) {
@@ -856,12 +844,12 @@ static void test_bad_input(void) {
         assert_error(veth(&t, &e, "zb\x01", a, "zbp", b), &e, VIRTD_ERROR_INVALID_ARGUMENT, "control character");
         assert_error(veth(&t, &e, "zbx", a, "..", b), &e, VIRTD_ERROR_INVALID_ARGUMENT, "Peer name '..'");
         assert_error(veth(&t, &e, ".", a, "zbp", b), &e, VIRTD_ERROR_INVALID_ARGUMENT, "Link name '.'");
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "x/y", 0, "", 0, 0, (uint64_t) 0), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "x/y", 0, "", 0, 0, (uint64_t) 0), &e,
                      VIRTD_ERROR_INVALID_ARGUMENT, "Namespace name 'x/y' contains '/'");
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "..", 0, "", 0, 0, (uint64_t) 0), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "..", 0, "", 0, 0, (uint64_t) 0), &e,
                      VIRTD_ERROR_INVALID_ARGUMENT, "Namespace name '..'");
         /* Duplicates. */
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", a, 0, "", 0, 0, (uint64_t) 0), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", a, 0, "", 0, 0, (uint64_t) 0), &e,
                      VIRTD_ERROR_EXISTS, a);
         assert_error(veth(&t, &e, "zbd", a, "zbd", a), &e, VIRTD_ERROR_INVALID_ARGUMENT, "both ends");
         g_assert_cmpint(veth(&t, &e, "zb0", a, "zb1", b), >=, 0);
@@ -872,28 +860,28 @@ static void test_bad_input(void) {
         /* Namespaces that do not exist. */
         assert_error(veth(&t, &e, "zbx", a, "zby", "zbnosuch"), &e, VIRTD_ERROR_NOT_FOUND, "Peer namespace zbnosuch does not exist");
         /* Options. */
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 1, "nonsense", "", 0, 0, (uint64_t) 0),
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 1, "nonsense", "", 0, 0, (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "kind 'nonsense' is unknown");
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 1, "net", "h", 0, 0, (uint64_t) 0),
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 1, "net", "h", 0, 0, (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "hostname needs the uts kind");
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 1, "user", "", 2, 0, 100000, 10, 5,
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 1, "user", "", 2, 0, 100000, 10, 5,
                           200000, 10, 0, (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "uid map ranges 1 and 2 overlap on the inside side");
-        assert_error(call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 0, "", 0, 0, (uint64_t) 4), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "CreateNamespace", "sassa(uuu)a(uuu)t", "zbk", 0, "", 0, 0, (uint64_t) 4), &e,
                      VIRTD_ERROR_INVALID_ARGUMENT, "unknown flags 0x4");
         /* Addresses that do not parse; settings of the wrong type. */
-        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "add-addresses", "as", 1, "10.0.0.300/24",
+        assert_error(ns_fixture_call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "add-addresses", "as", 1, "10.0.0.300/24",
                           (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "'10.0.0.300/24' is not an IPv4 or IPv6 address");
-        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "mtu", "s", "big", (uint64_t) 0), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "mtu", "s", "big", (uint64_t) 0), &e,
                      VIRTD_ERROR_INVALID_ARGUMENT, "setting 'mtu' must have type 'u'");
-        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "colour", "s", "red", (uint64_t) 0), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "colour", "s", "red", (uint64_t) 0), &e,
                      VIRTD_ERROR_INVALID_ARGUMENT,
                      "Link zb0: unknown setting 'colour' (known: name, namespace, up, mtu, mac, add-addresses, remove-addresses).");
-        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "mac", "s", "01:00:5e:00:00:01", (uint64_t) 0),
+        assert_error(ns_fixture_call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "mac", "s", "01:00:5e:00:00:01", (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "multicast");
         /* All or nothing: rename + move + a refused MTU leaves the link where and as it was. */
-        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 3, "namespace", "s", gone, "name", "s", "zbr",
+        assert_error(ns_fixture_call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 3, "namespace", "s", gone, "name", "s", "zbr",
                           "mtu", "u", 70000, (uint64_t) 0),
                      &e, VIRTD_ERROR_INVALID_ARGUMENT, "MTU 70000");
         g_clear_pointer(&out, g_free);
@@ -906,11 +894,11 @@ static void test_bad_input(void) {
         gone_path = ns_path(&t, gone);
         g_assert_cmpint(umount2(gone_path, MNT_DETACH), ==, 0);
         g_assert_cmpint(unlink(gone_path), ==, 0);
-        assert_error(call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "namespace", "s", gone, (uint64_t) 0), &e,
+        assert_error(ns_fixture_call(&t, &e, NULL, "ConfigureLink", "ssa{sv}t", a, "zb0", 1, "namespace", "s", gone, (uint64_t) 0), &e,
                      VIRTD_ERROR_NOT_FOUND, gone);
         /* Deleting a link that someone else already deleted. */
         g_assert_cmpint(in_netns(&t, a, NULL, "ip link del zb0"), ==, 0);
-        assert_error(call(&t, &e, NULL, "DeleteLink", "sst", a, "zb0", (uint64_t) 0), &e, VIRTD_ERROR_NOT_FOUND,
+        assert_error(ns_fixture_call(&t, &e, NULL, "DeleteLink", "sst", a, "zb0", (uint64_t) 0), &e, VIRTD_ERROR_NOT_FOUND,
                      "Link zb0 does not exist in");
         /* The same through virtctl: the message names the link and the reason. */
         g_autofree char *err = NULL;
@@ -943,9 +931,9 @@ static void test_delete_busy(void) {
         g_assert_cmpint(stat(pid_net, &st), ==, 0);
         g_assert_true(st.st_dev == want.st_dev && st.st_ino == want.st_ino);
         pidstr = g_strdup_printf("%d", pid);
-        assert_error(call(&t, &e, NULL, "DeleteNamespace", "sbt", a, 0, (uint64_t) 0), &e, VIRTD_ERROR_BUSY, pidstr);
+        assert_error(ns_fixture_call(&t, &e, NULL, "DeleteNamespace", "sbt", a, 0, (uint64_t) 0), &e, VIRTD_ERROR_BUSY, pidstr);
         g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
-        g_assert_cmpint(call(&t, &e, NULL, "DeleteNamespace", "sbt", a, 1, (uint64_t) 0), >=, 0);
+        g_assert_cmpint(ns_fixture_call(&t, &e, NULL, "DeleteNamespace", "sbt", a, 1, (uint64_t) 0), >=, 0);
         g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
         kill(pid, SIGKILL);
         g_spawn_close_pid(pid);

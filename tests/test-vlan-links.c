@@ -135,17 +135,6 @@ static void test_bad_ids(void) {
         ns_fixture_stop(&t);
 }
 
-static int call_manager(NsFixture *t, sd_bus_error *error, const char *member, const char *types, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, types);
-        r = sd_bus_call_methodv(t->e.bus, VIRTD_BUS_NAME, VIRTD_OBJECT_ROOT, VIRTD_INTERFACE_MANAGER, member, error, NULL,
-                                types, ap);
-        va_end(ap);
-        return r;
-}
-
 /* A D-Bus call that must fail with NotSupported, its message naming what and the missing kernel feature. */
 static void assert_not_supported(int r, sd_bus_error *error, const char *what, const char *missing) {
         g_assert_cmpint(r, <, 0);
@@ -176,15 +165,15 @@ static void test_not_supported(void) {
                 virtctl_fails(&t, NO_8021Q, "vlan", "add", "p0", "id", "10", "in", ns, NULL);
                 /* Changing a VLAN: the reason, not "p0 is a veth link" nor "no such link". */
                 g_autofree char *what = g_strdup_printf("Cannot change VLAN p0 in %s", ns);
-                assert_not_supported(call_manager(&t, &error, "ChangeVlan", "ssa{sv}t", ns, "p0", 1, "mtu", "u", 1400,
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "ChangeVlan", "ssa{sv}t", ns, "p0", 1, "mtu", "u", 1400,
                                                   (uint64_t) 0),
                                      &error, what, NO_8021Q);
-                assert_not_supported(call_manager(&t, &error, "ChangeVlan", "ssa{sv}t", ns, "p0.10", 0, (uint64_t) 0), &error,
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "ChangeVlan", "ssa{sv}t", ns, "p0.10", 0, (uint64_t) 0), &error,
                                      "Cannot change VLAN p0.10", NO_8021Q);
                 virtctl_fails(&t, NO_8021Q, "vlan", "set", "p0", "in", ns, "mtu", "1400", NULL);
                 /* Deleting: the reason again, and the veth named is left alone. */
                 g_autofree char *del_what = g_strdup_printf("Cannot delete VLAN p0 in %s", ns);
-                assert_not_supported(call_manager(&t, &error, "DeleteVlan", "sst", ns, "p0", (uint64_t) 0), &error, del_what,
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "DeleteVlan", "sst", ns, "p0", (uint64_t) 0), &error, del_what,
                                      NO_8021Q);
                 virtctl_fails(&t, NO_8021Q, "vlan", "delete", "p0", "in", ns, NULL);
                 /* The host report says the same. */
@@ -198,19 +187,19 @@ static void test_not_supported(void) {
                 sd_bus_error_free(&error);
                 virtctl_fails(&t, NO_BRVLAN, "bridge", "add", "br0", "vlan-filtering", "on", "in", ns, NULL);
                 virtctl_fails(&t, NO_BRVLAN, "port", "set", "p1", "bridge", "p0", "mode", "access", "vlan", "10", "in", ns, NULL);
-                assert_not_supported(call_manager(&t, &error, "SetBridgePorts", "sa(sssusu)t", ns, 1, "p1", "p0", "trunk", 0,
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "SetBridgePorts", "sa(sssusu)t", ns, 1, "p1", "p0", "trunk", 0,
                                                   "10-20", 0, (uint64_t) 0),
                                      &error, "Cannot set the VLANs of port p1", NO_BRVLAN);
                 /* The tables: an empty list would claim that no bridge has VLANs, "not a bridge port" would hide why. */
                 g_autofree char *list_what = g_strdup_printf("Cannot list the bridge VLANs in %s", ns);
-                assert_not_supported(call_manager(&t, &error, "ListVlans", "s", ns), &error, list_what, NO_BRVLAN);
-                assert_not_supported(call_manager(&t, &error, "ListVlans", "s", ""), &error, "Cannot list the bridge VLANs in",
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "ListVlans", "s", ns), &error, list_what, NO_BRVLAN);
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "ListVlans", "s", ""), &error, "Cannot list the bridge VLANs in",
                                      NO_BRVLAN);
                 virtctl_fails(&t, NO_BRVLAN, "vlan", "brief", "in", ns, NULL);
                 virtctl_fails(&t, NO_BRVLAN, "vlan", "brief", NULL);
                 virtctl_fails(&t, NO_BRVLAN, "--json", "vlan", "brief", NULL);
                 g_autofree char *port_what = g_strdup_printf("Cannot show the VLANs of port p1 in %s", ns);
-                assert_not_supported(call_manager(&t, &error, "GetBridgePort", "ss", ns, "p1"), &error, port_what, NO_BRVLAN);
+                assert_not_supported(ns_fixture_call(&t, &error, NULL, "GetBridgePort", "ss", ns, "p1"), &error, port_what, NO_BRVLAN);
                 virtctl_fails(&t, NO_BRVLAN, "port", "show", "p1", "in", ns, NULL);
                 /* Even a real port of a (non-filtering) bridge. */
                 virtctl_ok(&t, NULL, "bridge", "add", "brp", "in", ns, NULL);
